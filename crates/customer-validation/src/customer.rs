@@ -1,0 +1,191 @@
+//! The normalized, valid create-customer request.
+
+use std::{borrow::Cow, fmt};
+
+/// A valid create-customer request, normalized: names and phone trimmed, email trimmed and
+/// lower-cased (absent when empty), enums defaulted, the phone also in E.164 form.
+///
+/// Strings borrow from the input where normalization left them unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Customer<'a> {
+    /// First name, trimmed.
+    pub first_name: Cow<'a, str>,
+    /// Last name, trimmed.
+    pub last_name: Cow<'a, str>,
+    /// Phone number as entered, trimmed (`+1-555-123-4567`).
+    pub phone_number: Cow<'a, str>,
+    /// Customer type, `Individual` when not given.
+    pub customer_type: CustomerType,
+    /// Status, `ACTIVE` when not given.
+    pub status: Status,
+    /// The phone number in E.164 form (`+15551234567`). Not an API field: never send it upstream.
+    pub phone_e164: E164,
+    /// Email, trimmed and lower-cased; `None` when absent, null or blank.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub email: Option<Cow<'a, str>>,
+}
+
+impl Customer<'_> {
+    /// The same customer owning its strings.
+    pub fn into_owned(self) -> Customer<'static> {
+        Customer {
+            first_name: Cow::Owned(self.first_name.into_owned()),
+            last_name: Cow::Owned(self.last_name.into_owned()),
+            phone_number: Cow::Owned(self.phone_number.into_owned()),
+            customer_type: self.customer_type,
+            status: self.status,
+            phone_e164: self.phone_e164,
+            email: self.email.map(|email| Cow::Owned(email.into_owned())),
+        }
+    }
+}
+
+/// Defines a closed string enum: variants, their API spelling, `ALL`, parsing and serde.
+macro_rules! api_enum {
+    ($(#[$meta:meta])* $name:ident, default $default:ident, { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in the order of the API documentation.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The value as the API spells it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            /// The value spelled exactly `text` (case-sensitive, no trimming).
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <Cow<'de, str>>::deserialize(deserializer)?;
+                $name::parse(&text).ok_or_else(|| {
+                    serde::de::Error::unknown_variant(&text, &[$($text,)+])
+                })
+            }
+        }
+    };
+}
+
+api_enum! {
+    /// What kind of customer this is.
+    CustomerType, default Individual, {
+        /// `Individual` (the default).
+        #[default]
+        Individual = "Individual",
+        /// `Startup`.
+        Startup = "Startup",
+        /// `Small Business`.
+        SmallBusiness = "Small Business",
+        /// `Medium Business`.
+        MediumBusiness = "Medium Business",
+        /// `Enterprise`.
+        Enterprise = "Enterprise",
+        /// `Non-Profit`.
+        NonProfit = "Non-Profit",
+        /// `Government`.
+        Government = "Government",
+    }
+}
+
+api_enum! {
+    /// The customer's account status.
+    Status, default Active, {
+        /// `ACTIVE` (the default).
+        #[default]
+        Active = "ACTIVE",
+        /// `BLACKLISTED`.
+        Blacklisted = "BLACKLISTED",
+        /// `DEACTIVATED`.
+        Deactivated = "DEACTIVATED",
+    }
+}
+
+/// A phone number in E.164 form: `+` and at most 15 digits, stored inline (no allocation).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct E164 {
+    bytes: [u8; 16],
+    len: u8,
+}
+
+impl E164 {
+    /// The most digits E.164 allows.
+    pub const MAX_DIGITS: usize = 15;
+
+    pub(crate) const fn new() -> E164 {
+        let mut bytes = [0; 16];
+        bytes[0] = b'+';
+        E164 { bytes, len: 1 }
+    }
+
+    /// Appends an ASCII digit; returns false (leaving the number as it was) past 15 digits.
+    pub(crate) fn push(&mut self, digit: u8) -> bool {
+        debug_assert!(digit.is_ascii_digit());
+        match self.bytes.get_mut(usize::from(self.len)) {
+            Some(slot) => {
+                *slot = digit;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The digits, without the `+`.
+    pub fn digits(&self) -> &str {
+        &self.as_str()[1..]
+    }
+
+    /// The number as text: `+15551234567`.
+    pub fn as_str(&self) -> &str {
+        // Only `+` and ASCII digits are ever stored, so this never falls back.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("+")
+    }
+}
+
+impl fmt::Debug for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for E164 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}

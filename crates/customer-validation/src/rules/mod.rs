@@ -1,0 +1,15 @@
+//! One rule per file. Each takes one field's [`Input`](crate::Input) and returns the normalized
+//! value or the [`Code`](crate::Code) of the first check that failed, in the order of the rules
+//! table in DESIGN.md.
+
+pub(crate) mod email;
+pub(crate) mod enums;
+pub(crate) mod name;
+pub(crate) mod phone;
+pub(crate) mod phone_table;
+
+/// Counts Unicode scalar values up to `max + 1`, so over-long input costs no more than `max`.
+fn longer_than(text: &str, max: usize) -> bool {
+    // Every scalar value takes at least one byte: a short byte length settles it at once.
+    text.len() > max && text.chars().nth(max).is_some()
+}

@@ -1,0 +1,29 @@
+//! `first_name` and `last_name`: required strings of at most 100 characters, trimmed, with no
+//! control characters and no bidi overrides (which can make `Doe\u{202e}gnp.exe` display as
+//! `Doeexe.png`).
+
+use crate::{Code, Input, limits};
+
+/// Checks a name and returns it trimmed.
+pub(crate) fn check(input: Input<'_>) -> Result<&str, Code> {
+    let text = match input {
+        Input::Missing | Input::Null => return Err(Code::Required),
+        Input::Str(text) => text.trim(),
+        _ => return Err(Code::NotAString),
+    };
+    if text.is_empty() {
+        return Err(Code::Required);
+    }
+    if super::longer_than(text, limits::NAME_MAX_CHARS) {
+        return Err(Code::TooLong);
+    }
+    if text.chars().any(is_forbidden) {
+        return Err(Code::InvalidCharacters);
+    }
+    Ok(text)
+}
+
+/// A control character (general category Cc) or a bidi embedding, override or isolate.
+fn is_forbidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
