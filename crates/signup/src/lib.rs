@@ -8,7 +8,7 @@
 //! {"first_name":"","last_name":"Doe","phone_number":"555"}
 //! "#;
 //! let mut out = Vec::new();
-//! let summary = validate_stream("example.jsonl", &input[..], Format::JsonLines, &mut out).unwrap();
+//! let summary = validate_stream("example.jsonl", &input[..], Some(Format::JsonLines), &mut out).unwrap();
 //! assert_eq!((summary.valid, summary.invalid), (1, 1));
 //! assert!(String::from_utf8(out).unwrap().starts_with(r#"{"line":1,"valid":true,"value":{"first_name":"John""#));
 //! ```

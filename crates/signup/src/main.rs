@@ -2,7 +2,7 @@
 
 use std::{
     fs::File,
-    io::{self, BufRead, BufReader},
+    io::{self, Read},
     path::PathBuf,
     process::ExitCode,
 };
@@ -71,28 +71,18 @@ fn validate(file: Option<PathBuf>, format: Option<Format>) -> ExitCode {
     let name = path
         .as_ref()
         .map_or_else(|| "<stdin>".to_owned(), |path| path.display().to_string());
-    let mut input: Box<dyn BufRead> = match &path {
-        None => Box::new(io::stdin().lock()),
+    let input: Box<dyn Read> = match &path {
+        None => Box::new(io::stdin()),
         Some(path) => match File::open(path) {
-            Ok(file) => Box::new(BufReader::with_capacity(1 << 16, file)),
+            Ok(file) => Box::new(file),
             Err(error) => {
                 eprintln!("signup: cannot read {name}: {error}");
                 return ExitCode::from(UNREADABLE);
             }
         },
     };
-    let format = match format.or_else(|| path.as_deref().and_then(Format::from_extension)) {
-        Some(format) => format,
-        None => match Format::sniff(&mut input) {
-            Ok(format) => format,
-            Err(error) => {
-                eprintln!("signup: cannot read {name}: {error}");
-                return ExitCode::from(UNREADABLE);
-            }
-        },
-    };
-    let out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    match validate_stream(&name, input, format, out) {
+    let format = format.or_else(|| path.as_deref().and_then(Format::from_extension));
+    match validate_stream(&name, input, format, io::stdout().lock()) {
         Ok(summary) => {
             let total = summary.valid + summary.invalid;
             eprintln!(

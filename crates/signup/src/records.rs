@@ -232,6 +232,9 @@ struct JsonArray<'f, R> {
     /// A byte read past the end of a number or literal, to be looked at again.
     pending: Option<u8>,
     line: u64,
+    /// The line of the last token, where an unclosed array is reported (not the line after
+    /// the file's final line break).
+    token_line: u64,
 }
 
 impl<'f, R: BufRead> JsonArray<'f, R> {
@@ -241,6 +244,7 @@ impl<'f, R: BufRead> JsonArray<'f, R> {
             input: input.bytes(),
             pending: None,
             line: 1,
+            token_line: 1,
         }
     }
 
@@ -267,7 +271,11 @@ impl<'f, R: BufRead> JsonArray<'f, R> {
         loop {
             match self.next_byte()? {
                 Some(b' ' | b'\t' | b'\r' | b'\n') => {}
-                other => return Ok(other),
+                None => return Ok(None),
+                Some(byte) => {
+                    self.token_line = self.line;
+                    return Ok(Some(byte));
+                }
             }
         }
     }
@@ -295,7 +303,7 @@ impl<'f, R: BufRead> JsonArray<'f, R> {
                 None => {
                     return Err(malformed(
                         self.file,
-                        self.line,
+                        self.token_line,
                         "the JSON array is not closed with `]`",
                     ));
                 }
@@ -321,7 +329,7 @@ impl<'f, R: BufRead> JsonArray<'f, R> {
                 None => {
                     return Err(malformed(
                         self.file,
-                        self.line,
+                        self.token_line,
                         "the JSON array is not closed with `]`",
                     ));
                 }

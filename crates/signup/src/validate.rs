@@ -1,10 +1,17 @@
 //! `signup validate`: check every record of a file offline, one JSON line of verdict per record.
 
-use std::io::{self, Write};
+use std::{
+    cell::RefCell,
+    io::{self, BufReader, Read, Write},
+    rc::Rc,
+};
 
 use customer_validation::validate;
 
 use crate::records::{Format, ReadError, for_each_record};
+
+/// Read and write buffers: large enough that a 1 GB file costs few system calls.
+const BUFFER: usize = 1 << 16;
 
 /// How many records were read, and how many of them were valid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -18,15 +25,35 @@ pub struct Summary {
 /// Validates every record of `input` and writes one line per record to `out`:
 /// `{"line":N,"valid":true,"value":{...}}` or `{"line":N,"valid":false,"errors":[...]}`.
 ///
-/// Stops at the first record that cannot be read, after writing the verdicts before it.
+/// `format` `None` decides it from the content ([`Format::sniff`]). Stops at the first record
+/// that cannot be read, after writing the verdicts before it. Output is buffered, but flushed
+/// before every read of the input, so a consumer at the other end of a pipe sees each verdict
+/// before the producer has to send the next record.
 pub fn validate_stream(
     file: &str,
-    input: impl io::BufRead,
-    format: Format,
-    mut out: impl Write,
+    input: impl Read,
+    format: Option<Format>,
+    out: impl Write,
 ) -> Result<Summary, ReadError> {
+    let out = Rc::new(RefCell::new(io::BufWriter::with_capacity(BUFFER, out)));
+    let mut input = BufReader::with_capacity(
+        BUFFER,
+        FlushBeforeRead {
+            input,
+            out: Rc::clone(&out),
+        },
+    );
+    let format = match format {
+        Some(format) => format,
+        None => Format::sniff(&mut input).map_err(|source| ReadError::Io {
+            file: file.to_owned(),
+            source,
+        })?,
+    };
     let mut summary = Summary::default();
     for_each_record(file, input, format, |line, record| {
+        let mut out = out.try_borrow_mut().map_err(io::Error::other)?;
+        let mut out = &mut *out;
         match validate(record) {
             Ok(customer) => {
                 summary.valid += 1;
@@ -41,6 +68,26 @@ pub fn validate_stream(
         }
         out.write_all(b"}\n")
     })?;
-    out.flush().map_err(ReadError::Handler)?;
+    out.try_borrow_mut()
+        .map_err(io::Error::other)
+        .and_then(|mut out| out.flush())
+        .map_err(ReadError::Handler)?;
     Ok(summary)
+}
+
+/// Flushes the output before each read of the input: a read may block until more input comes.
+struct FlushBeforeRead<R, W: Write> {
+    input: R,
+    out: Rc<RefCell<io::BufWriter<W>>>,
+}
+
+impl<R: Read, W: Write> Read for FlushBeforeRead<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Reads happen between records, never while a verdict is being written.
+        self.out
+            .try_borrow_mut()
+            .map_err(io::Error::other)?
+            .flush()?;
+        self.input.read(buf)
+    }
 }

@@ -2,7 +2,10 @@
 //!
 //! Run `cargo xtask help` for the list of tasks.
 
+mod bench;
 mod gen_phone;
+mod setup;
+mod test;
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +16,12 @@ const HELP: &str = "\
 cargo xtask <task>
 
 tasks:
+  setup      install what builds and tests need (wasm32 target, wasm-bindgen-cli, trunk,
+             binaryen, Chromium and chromedriver), only what is missing
+  test       setup, then every check CI runs: fmt, clippy (native and wasm32), doc, tests
+             (native and in headless Chromium)
+  bench      every benchmark (criterion); arguments after `--` go to criterion
+  serve      build the widget and serve the demo page (arrives with the proxy)
   gen-phone  regenerate the phone calling-code table from libphonenumber-js metadata
 ";
 
@@ -22,6 +31,13 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let task = args.first().map(String::as_str).unwrap_or("help");
     match task {
+        "setup" => setup::run(&sh),
+        "test" => test::run(&sh),
+        "bench" => bench::run(&sh, &args[1..]),
+        "serve" => bail!(
+            "`cargo xtask serve` arrives with the proxy (`signup serve`); until then, \
+             `cargo run -p signup -- validate FILE` checks customer files"
+        ),
         "gen-phone" => gen_phone::run(&sh),
         "help" | "-h" | "--help" => {
             print!("{HELP}");

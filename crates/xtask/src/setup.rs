@@ -1,0 +1,121 @@
+//! `cargo xtask setup`: install what the build and the tests need, idempotently.
+//!
+//! Each tool is checked first and installed only when missing or at the wrong version, so a
+//! second run costs seconds. Versions are pinned: DESIGN.md's toolchain section says why each.
+
+use anyhow::{Context, Result, bail};
+use xshell::{Shell, cmd};
+
+/// The wasm-bindgen CLI must match the `wasm-bindgen` crate pinned in Cargo.toml exactly.
+pub(crate) const WASM_BINDGEN: &str = "0.2.130";
+/// 0.22 needs a newer rustc than this machine's 1.95.
+const TRUNK: &str = "0.21.14";
+/// Debian's binaryen 108 corrupts wasm-bindgen's externref table; 132 does not.
+const BINARYEN: &str = "132.0.0";
+/// Where npm installs binaryen, inside the project (git-ignored).
+pub(crate) const BINARYEN_DIR: &str = ".tools/binaryen";
+
+/// Installs every missing tool.
+pub(crate) fn run(sh: &Shell) -> Result<()> {
+    wasm_target(sh)?;
+    // Not --locked: wasm-bindgen-cli's lockfile names a crate version the registry lacks.
+    cargo_tool(sh, "wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN, false)?;
+    cargo_tool(sh, "trunk", "trunk", TRUNK, true)?;
+    binaryen(sh)?;
+    browser(sh)?;
+    Ok(())
+}
+
+fn wasm_target(sh: &Shell) -> Result<()> {
+    let installed = cmd!(sh, "rustup target list --installed").read()?;
+    if !installed
+        .lines()
+        .any(|target| target == "wasm32-unknown-unknown")
+    {
+        cmd!(sh, "rustup target add wasm32-unknown-unknown").run()?;
+    }
+    Ok(())
+}
+
+/// Installs `krate` at `version` with `cargo install` unless `bin --version` already says it.
+fn cargo_tool(sh: &Shell, bin: &str, krate: &str, version: &str, locked: bool) -> Result<()> {
+    let current = cmd!(sh, "{bin} --version")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .unwrap_or_default();
+    if current
+        .split_whitespace()
+        .any(|word| word.trim_start_matches('v') == version)
+    {
+        return Ok(());
+    }
+    eprintln!("installing {krate} {version} (a few minutes, once)");
+    let locked = locked.then_some("--locked");
+    cmd!(sh, "cargo install {krate} --version {version} {locked...}")
+        .run()
+        .with_context(|| format!("cannot install {krate} {version} with cargo install"))?;
+    Ok(())
+}
+
+/// wasm-opt from the npm package `binaryen`, into `.tools/binaryen` (on PATH for builds).
+fn binaryen(sh: &Shell) -> Result<()> {
+    let wasm_opt = format!("{BINARYEN_DIR}/node_modules/.bin/wasm-opt");
+    let major = BINARYEN.split('.').next().unwrap_or(BINARYEN);
+    let current = cmd!(sh, "{wasm_opt} --version")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .unwrap_or_default();
+    if current.contains(&format!("version {major}")) {
+        return Ok(());
+    }
+    if cmd!(sh, "npm --version")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()
+        .is_err()
+    {
+        bail!(
+            "npm not found: install Node.js and npm (apt-get install -y nodejs npm), then run `cargo xtask setup` again"
+        );
+    }
+    eprintln!("installing binaryen {BINARYEN} into {BINARYEN_DIR}");
+    cmd!(
+        sh,
+        "npm install --prefix {BINARYEN_DIR} --no-save --no-audit --no-fund binaryen@{BINARYEN}"
+    )
+    .run()
+    .context("cannot install binaryen with npm")?;
+    Ok(())
+}
+
+/// Chromium and chromedriver from Debian, for every browser test.
+fn browser(sh: &Shell) -> Result<()> {
+    let have = |bin: &str| {
+        cmd!(sh, "{bin} --version")
+            .quiet()
+            .ignore_stdout()
+            .ignore_stderr()
+            .run()
+            .is_ok()
+    };
+    if have("chromium") && have("chromedriver") {
+        return Ok(());
+    }
+    let install = "apt-get update && apt-get install -y chromium chromium-driver";
+    let uid = cmd!(sh, "id -u").read().unwrap_or_default();
+    if uid.trim() != "0" {
+        bail!(
+            "chromium and chromedriver are missing; install them as root, then run this again:\n    sudo sh -c '{install}'"
+        );
+    }
+    eprintln!("installing chromium and chromedriver with apt-get");
+    let env = [("DEBIAN_FRONTEND", "noninteractive")];
+    cmd!(sh, "apt-get update").envs(env).run()?;
+    cmd!(sh, "apt-get install -y chromium chromium-driver")
+        .envs(env)
+        .run()?;
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! `cargo xtask test`: every check CI runs, in the order that fails fastest.
+
+use anyhow::Result;
+use xshell::{Shell, cmd};
+
+use crate::setup;
+
+/// Crates that build for the browser: checked by clippy for wasm32 as well.
+const WASM_CRATES: &[&str] = &["customer-validation", "signup-form"];
+/// Crates whose tests also run as wasm-bindgen tests in headless Chromium.
+const WASM_TESTED: &[&str] = &["customer-validation"];
+
+pub(crate) fn run(sh: &Shell) -> Result<()> {
+    setup::run(sh)?;
+    step("format");
+    cmd!(sh, "cargo fmt --all --check").run()?;
+    step("clippy (native)");
+    cmd!(
+        sh,
+        "cargo clippy --workspace --all-targets --locked -- -D warnings"
+    )
+    .run()?;
+    step("clippy (wasm32)");
+    let wasm_crates = packages(WASM_CRATES);
+    cmd!(sh, "cargo clippy {wasm_crates...} --target wasm32-unknown-unknown --all-targets --locked -- -D warnings")
+        .run()?;
+    step("doc");
+    cmd!(sh, "cargo doc --workspace --no-deps --locked")
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .run()?;
+    step("tests (native)");
+    cmd!(sh, "cargo test --workspace --locked").run()?;
+    step("tests (wasm32, headless Chromium)");
+    let wasm_tested = packages(WASM_TESTED);
+    cmd!(
+        sh,
+        "cargo test {wasm_tested...} --target wasm32-unknown-unknown --locked"
+    )
+    .run()?;
+    step("all passed");
+    Ok(())
+}
+
+fn packages(names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|name| format!("--package={name}"))
+        .collect()
+}
+
+fn step(name: &str) {
+    eprintln!("\n==> xtask test: {name}");
+}
