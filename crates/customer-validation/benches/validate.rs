@@ -4,6 +4,11 @@
 //! (70% valid). Bodies are parsed once, outside the measurement; `validate_and_parse` adds
 //! reading the JSON text, as the proxy and the command line do.
 
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented functions"
+)]
+
 #[path = "sample.rs"]
 mod sample;
 

@@ -146,17 +146,12 @@ impl E164 {
         E164 { bytes, len: 1 }
     }
 
-    /// Appends an ASCII digit; returns false (leaving the number as it was) past 15 digits.
-    pub(crate) fn push(&mut self, digit: u8) -> bool {
+    /// Appends an ASCII digit; `None` (leaving the number as it was) past 15 digits.
+    pub(crate) fn push(&mut self, digit: u8) -> Option<()> {
         debug_assert!(digit.is_ascii_digit());
-        match self.bytes.get_mut(usize::from(self.len)) {
-            Some(slot) => {
-                *slot = digit;
-                self.len += 1;
-                true
-            }
-            None => false,
-        }
+        *self.bytes.get_mut(usize::from(self.len))? = digit;
+        self.len += 1;
+        Some(())
     }
 
     /// The digits, without the `+`.

@@ -4,6 +4,11 @@
 //! read from memory and written to a sink, so the figure is the program's own cost, not the
 //! disk's.
 
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented functions"
+)]
+
 #[path = "../../customer-validation/benches/sample.rs"]
 mod sample;
 
@@ -24,7 +29,7 @@ fn stream(c: &mut Criterion) {
             let summary = validate_stream(
                 "bench.jsonl",
                 black_box(input.as_bytes()),
-                Format::JsonLines,
+                Some(Format::JsonLines),
                 io::sink(),
             )
             .unwrap();

@@ -46,11 +46,7 @@ fn digits(text: &str) -> Option<E164> {
         match byte {
             b'(' => depth += 1,
             b')' => depth = depth.checked_sub(1)?,
-            b'0'..=b'9' => {
-                if !e164.push(byte) {
-                    return None;
-                }
-            }
+            b'0'..=b'9' => e164.push(byte)?,
             _ => {}
         }
     }
