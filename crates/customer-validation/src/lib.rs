@@ -90,7 +90,7 @@ pub fn validate<'a>(raw: &'a RawCustomer<'_>) -> Result<Customer<'a>, Errors> {
             customer_type,
             status,
             phone_e164,
-            email,
+            email: email.map(rules::email::normalize),
         }),
         _ => Err(errors),
     }

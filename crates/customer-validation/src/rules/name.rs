@@ -17,7 +17,9 @@ pub(crate) fn check(input: Input<'_>) -> Result<&str, Code> {
     if super::longer_than(text, limits::NAME_MAX_CHARS) {
         return Err(Code::TooLong);
     }
-    if text.chars().any(is_forbidden) {
+    // Printable ASCII, the common case, needs no decoding.
+    let printable_ascii = text.bytes().all(|byte| matches!(byte, b' '..=b'~'));
+    if !printable_ascii && text.chars().any(is_forbidden) {
         return Err(Code::InvalidCharacters);
     }
     Ok(text)

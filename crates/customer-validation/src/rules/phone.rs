@@ -18,58 +18,79 @@ pub(crate) fn check(input: Input<'_>) -> Result<(&str, E164), Code> {
     if super::longer_than(text, limits::PHONE_MAX_CHARS) {
         return Err(Code::TooLong);
     }
-    // Byte-wise is enough: every byte of a non-ASCII character is >= 0x80 and so rejected.
-    let allowed = text.bytes().enumerate().all(|(i, byte)| match byte {
-        b'0'..=b'9' | b' ' | b'-' | b'(' | b')' => true,
-        b'+' => i == 0,
-        _ => false,
-    });
-    if !allowed {
+    let scan = scan(text);
+    if !scan.allowed {
         return Err(Code::InvalidCharacters);
     }
     if !text.starts_with('+') {
         return Err(Code::MissingCountryCode);
     }
-    let e164 = digits(text).ok_or(Code::InvalidPhone)?;
-    if !is_possible(e164.digits()) {
-        return Err(Code::InvalidPhone);
+    match scan.e164 {
+        Some(e164) if scan.balanced && is_possible(e164.digit_bytes()) => Ok((text, e164)),
+        _ => Err(Code::InvalidPhone),
     }
-    Ok((text, e164))
 }
 
-/// The digits of `text` as E.164, or `None` when the parentheses do not balance or there are
-/// more than 15 digits.
-fn digits(text: &str) -> Option<E164> {
+/// What one pass over a phone number finds; the checks then read it in table order.
+struct Scan {
+    /// Only digits, spaces, hyphens, parentheses and a leading `+`.
+    allowed: bool,
+    /// Every `(` closed by a later `)`.
+    balanced: bool,
+    /// The digits, or `None` past the 15 E.164 allows.
+    e164: Option<E164>,
+}
+
+fn scan(text: &str) -> Scan {
     let mut e164 = E164::new();
+    let mut too_many_digits = false;
     let mut depth = 0u32;
-    for byte in text.bytes() {
+    let mut balanced = true;
+    // Byte-wise is enough: every byte of a non-ASCII character is >= 0x80 and so not allowed.
+    for (i, byte) in text.bytes().enumerate() {
         match byte {
+            b'0'..=b'9' => too_many_digits |= e164.push(byte).is_none(),
             b'(' => depth += 1,
-            b')' => depth = depth.checked_sub(1)?,
-            b'0'..=b'9' => e164.push(byte)?,
-            _ => {}
+            b')' => match depth.checked_sub(1) {
+                Some(open) => depth = open,
+                None => balanced = false,
+            },
+            b' ' | b'-' => {}
+            b'+' if i == 0 => {}
+            _ => {
+                return Scan {
+                    allowed: false,
+                    balanced,
+                    e164: None,
+                };
+            }
         }
     }
-    (depth == 0).then_some(e164)
+    let e164 = (!too_many_digits).then_some(e164);
+    Scan {
+        allowed: true,
+        balanced: balanced && depth == 0,
+        e164,
+    }
 }
 
-/// Whether `digits` (country code first) starts with an assigned calling code followed by a
-/// national number of a length possible for it.
-fn is_possible(digits: &str) -> bool {
-    // Calling codes never start with 0, and no code is a prefix of another, so at most one of
+/// Whether `digits` (ASCII, country code first) start with an assigned calling code followed by
+/// a national number of a length possible for it.
+fn is_possible(digits: &[u8]) -> bool {
+    // Calling codes never start with 0 and no code is a prefix of another, so at most one of
     // the one-, two- and three-digit prefixes is in the table.
-    if digits.starts_with('0') {
-        return false;
-    }
-    (1..=3.min(digits.len().saturating_sub(1))).any(|code_len| {
-        let Ok(code) = digits[..code_len].parse::<u16>() else {
+    let mut code = 0u16;
+    for (code_len, digit) in digits.iter().take(3).enumerate() {
+        code = code * 10 + u16::from(digit - b'0');
+        if code == 0 {
             return false;
-        };
-        let national = digits.len() - code_len;
-        CALLING_CODES
-            .binary_search_by_key(&code, |&(code, _)| code)
-            .is_ok_and(|i| national < 32 && CALLING_CODES[i].1 & (1 << national) != 0)
-    })
+        }
+        if let Ok(i) = CALLING_CODES.binary_search_by_key(&code, |&(code, _)| code) {
+            let national = digits.len() - (code_len + 1);
+            return national < 32 && CALLING_CODES[i].1 & (1 << national) != 0;
+        }
+    }
+    false
 }
 
 /// The E.164 form of `text` if it is a valid phone number (the check of [`check`]).
