@@ -21,9 +21,10 @@ pub struct Customer<'a> {
     pub status: Status,
     /// The phone number in E.164 form (`+15551234567`). Not an API field: never send it upstream.
     pub phone_e164: E164,
-    /// Email, trimmed and lower-cased; `None` when absent, null or blank.
+    /// Email, trimmed; `None` when absent, null or blank. Its normalized form is lower-case:
+    /// see [`Email::normalized`] (serialization writes that form).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub email: Option<Cow<'a, str>>,
+    pub email: Option<Email<'a>>,
 }
 
 impl Customer<'_> {
@@ -36,8 +37,62 @@ impl Customer<'_> {
             customer_type: self.customer_type,
             status: self.status,
             phone_e164: self.phone_e164,
-            email: self.email.map(|email| Cow::Owned(email.into_owned())),
+            email: self
+                .email
+                .map(|Email(email)| Email(Cow::Owned(email.into_owned()))),
         }
+    }
+}
+
+/// A checked email address, trimmed. Its normalized form, the one to store and send, is
+/// lower-cased; lower-casing is done on demand so that callers which can do it themselves (the
+/// JavaScript package, with the engine's `toLowerCase`) do not carry Unicode case tables.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Email<'a>(pub(crate) Cow<'a, str>);
+
+impl<'a> Email<'a> {
+    /// The address as entered, trimmed.
+    pub fn as_entered(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether [`Email::normalized`] may differ from [`Email::as_entered`]: an ASCII capital or
+    /// any non-ASCII character (which may or may not have a lower-case form).
+    pub fn may_need_lowercasing(&self) -> bool {
+        self.0
+            .bytes()
+            .any(|byte| byte.is_ascii_uppercase() || !byte.is_ascii())
+    }
+
+    /// The normalized address: lower-cased (Unicode default case mapping). Borrowed when it
+    /// already is.
+    pub fn normalized(&self) -> Cow<'_, str> {
+        if self.may_need_lowercasing() {
+            Cow::Owned(self.0.to_lowercase())
+        } else {
+            Cow::Borrowed(&self.0)
+        }
+    }
+}
+
+impl fmt::Debug for Email<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.normalized(), f)
+    }
+}
+
+impl fmt::Display for Email<'_> {
+    /// Writes the normalized address.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.normalized())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Email<'_> {
+    /// Writes the normalized address.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.normalized())
     }
 }
 

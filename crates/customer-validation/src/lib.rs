@@ -17,7 +17,7 @@
 //! let raw: RawCustomer<'_> = serde_json::from_str(body).unwrap();
 //! let customer = validate(&raw).unwrap();
 //! assert_eq!(customer.first_name, "John");
-//! assert_eq!(customer.email.as_deref(), Some("john.doe@example.com"));
+//! assert_eq!(customer.email.unwrap().normalized(), "john.doe@example.com");
 //! assert_eq!(customer.phone_e164.as_str(), "+15551234567");
 //! assert_eq!(customer.customer_type.as_str(), "Individual");
 //!
@@ -44,7 +44,7 @@ mod ser;
 use std::borrow::Cow;
 
 pub use crate::{
-    customer::{Customer, CustomerType, E164, Status},
+    customer::{Customer, CustomerType, E164, Email, Status},
     error::{Code, Errors, FieldError},
     field::Field,
     input::{Input, RawCustomer, RawValue},
@@ -90,7 +90,7 @@ pub fn validate<'a>(raw: &'a RawCustomer<'_>) -> Result<Customer<'a>, Errors> {
             customer_type,
             status,
             phone_e164,
-            email: email.map(rules::email::normalize),
+            email: email.map(|email| Email(Cow::Borrowed(email))),
         }),
         _ => Err(errors),
     }

@@ -414,7 +414,10 @@ fn lower_cases_and_trims_emails() {
                       "email": "  ÉLODIE.Dupont@Exämple.FR "});
     let raw = RawCustomer::deserialize_from(&body);
     let customer = validate(&raw).unwrap();
-    assert_eq!(customer.email.as_deref(), Some("élodie.dupont@exämple.fr"));
+    let email = customer.email.unwrap();
+    assert_eq!(email.as_entered(), "ÉLODIE.Dupont@Exämple.FR");
+    assert!(email.may_need_lowercasing());
+    assert_eq!(email.normalized(), "élodie.dupont@exämple.fr");
 }
 
 #[test]

@@ -4,6 +4,9 @@
 
 mod bench;
 mod gen_phone;
+mod js;
+#[path = "../../customer-validation/benches/sample.rs"]
+mod sample;
 mod setup;
 mod test;
 
@@ -21,6 +24,8 @@ tasks:
   test       setup, then every check CI runs: fmt, clippy (native and wasm32), doc, tests
              (native and in headless Chromium)
   bench      every benchmark (criterion); arguments after `--` go to criterion
+  js         build the npm package of the validators into crates/customer-validation-js/pkg
+  js-test    build the package, then run its Node and headless Chromium tests
   serve      build the widget and serve the demo page (arrives with the proxy)
   gen-phone  regenerate the phone calling-code table from libphonenumber-js metadata
 ";
@@ -38,6 +43,8 @@ fn main() -> Result<()> {
             "`cargo xtask serve` arrives with the proxy (`signup serve`); until then, \
              `cargo run -p signup -- validate FILE` checks customer files"
         ),
+        "js" => js::run(&sh),
+        "js-test" => js::test(&sh),
         "gen-phone" => gen_phone::run(&sh),
         "help" | "-h" | "--help" => {
             print!("{HELP}");

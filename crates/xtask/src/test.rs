@@ -3,7 +3,7 @@
 use anyhow::Result;
 use xshell::{Shell, cmd};
 
-use crate::setup;
+use crate::{js, setup};
 
 /// Crates that build for the browser: checked by clippy for wasm32 as well (benchmarks are
 /// native only).
@@ -38,6 +38,8 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
         "cargo test {wasm_tested...} --target wasm32-unknown-unknown --locked"
     )
     .run()?;
+    step("JavaScript package (Node and headless Chromium)");
+    js::test(sh)?;
     step("all passed");
     Ok(())
 }

@@ -34,12 +34,10 @@
 //! No IP-literal domains (`a@[127.0.0.1]`) and no display names (`Name <a@b.co>`): both need
 //! non-default options. The check never allocates and never panics; the caller trims first.
 
-use std::borrow::Cow;
-
 use crate::{Code, Input, limits};
 
 /// Checks `email`: absent, null or blank is no email; otherwise a string of at most 255
-/// characters that [`is_email`] accepts. Returns it trimmed (see [`normalize`]).
+/// characters that [`is_email`] accepts. Returns it trimmed (see [`crate::Email`]).
 pub(crate) fn check(input: Input<'_>) -> Result<Option<&str>, Code> {
     let text = match input {
         Input::Missing | Input::Null => return Ok(None),
@@ -56,18 +54,6 @@ pub(crate) fn check(input: Input<'_>) -> Result<Option<&str>, Code> {
         return Err(Code::InvalidEmail);
     }
     Ok(Some(text))
-}
-
-/// A checked email lower-cased; most addresses already are lower-case ASCII, and are borrowed.
-pub(crate) fn normalize(email: &str) -> Cow<'_, str> {
-    if email
-        .bytes()
-        .any(|byte| byte.is_ascii_uppercase() || !byte.is_ascii())
-    {
-        Cow::Owned(email.to_lowercase())
-    } else {
-        Cow::Borrowed(email)
-    }
 }
 
 /// `defaultMaxEmailLength` in isEmail.js, compared with JavaScript `str.length` (UTF-16 units).

@@ -1,0 +1,93 @@
+// The browser build of the package, called from JavaScript in headless Chromium: a page loads
+// `web/index.js` as an ES module, awaits `init()` (which fetches the .wasm by URL), runs every
+// shared vector and the API checks, and posts its findings back to this test's server.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, normalize } from 'node:path';
+
+const pkg = new URL('../pkg/', import.meta.url);
+const vectorsUrl = new URL('../../../../shared/vectors/customers.json', import.meta.url);
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>package test</title>
+<script type="module">
+const failures = [];
+const check = (ok, what) => { if (!ok) failures.push(what); };
+let count = 0;
+try {
+  const mod = await import('/pkg/web/index.js');
+  let threw = false;
+  try { mod.validateCustomer({}); } catch { threw = true; }
+  check(threw, 'validators throw before init()');
+  await mod.default();
+  await mod.default();
+  const { cases } = await (await fetch('/vectors.json')).json();
+  for (const c of cases) {
+    const r = mod.validateCustomer(c.input);
+    count++;
+    check(r.valid === c.valid, c.name + ': verdict');
+    if (c.valid) check(JSON.stringify(r.value) === JSON.stringify(Object.fromEntries(Object.keys(r.value).map((k) => [k, c.value[k]]))) && Object.keys(r.value).length === Object.keys(c.value).length, c.name + ': value');
+    else check(JSON.stringify(r.errors.map(({ field, code }) => ({ field, code }))) === JSON.stringify(c.errors), c.name + ': errors');
+  }
+  check(mod.validateField('email', 'a@b') !== null, 'validateField finds a bad email');
+  check(mod.validateField('email', 'a@b.co') === null, 'validateField passes a good email');
+  check(mod.normalizePhone('+1 (555) 123-4567') === '+15551234567', 'normalizePhone');
+  check(mod.LIMITS.first_name === 100 && mod.CUSTOMER_TYPES.length === 7, 'constants');
+} catch (e) {
+  failures.push('exception: ' + e);
+}
+await fetch('/result', { method: 'POST', body: JSON.stringify({ count, failures }) });
+</script>`;
+
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+
+test('the browser build validates every shared vector in headless Chromium', async () => {
+  let resolveResult;
+  const result = new Promise((resolve) => { resolveResult = resolve; });
+  const server = createServer(async (req, res) => {
+    try {
+      if (req.method === 'POST' && req.url === '/result') {
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        res.end('ok');
+        resolveResult(JSON.parse(body));
+      } else if (req.url === '/') {
+        res.setHeader('content-type', 'text/html');
+        res.end(PAGE);
+      } else if (req.url === '/vectors.json') {
+        res.setHeader('content-type', TYPES['.json']);
+        res.end(await readFile(vectorsUrl));
+      } else if (req.url.startsWith('/pkg/') && !normalize(req.url).includes('..')) {
+        const path = new URL(req.url.slice('/pkg/'.length), pkg);
+        res.setHeader('content-type', TYPES[req.url.slice(req.url.lastIndexOf('.'))] ?? 'application/octet-stream');
+        res.end(await readFile(path));
+      } else {
+        res.statusCode = 404;
+        res.end();
+      }
+    } catch {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const profile = await mkdtemp(join(tmpdir(), 'signup-chromium-'));
+  const chromium = spawn(process.env.CHROMIUM ?? 'chromium', [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    `--user-data-dir=${profile}`, `http://127.0.0.1:${server.address().port}/`,
+  ], { stdio: 'ignore' });
+  try {
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no result from the page within 60 s')), 60_000).unref());
+    const { count, failures } = await Promise.race([result, timeout]);
+    assert.deepEqual(failures, []);
+    assert.ok(count >= 50, `only ${count} vectors ran`);
+  } finally {
+    chromium.kill('SIGKILL');
+    server.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,137 @@
+//! `cargo xtask js`: the npm package of the validators, in `crates/customer-validation-js/pkg`.
+//!
+//! One release build of the wasm module, bound twice by wasm-bindgen: for browsers (ESM, loads
+//! the `.wasm` by URL) and for Node (loads it synchronously, no init call), each shrunk by
+//! wasm-opt -Oz, plus the hand-written wrapper (`js/`), `tables.js` generated from the Rust
+//! crate, the TypeScript types, `package.json` and the README.
+
+use anyhow::{Context, Result};
+use serde_json::json;
+use xshell::{Shell, cmd};
+
+use crate::setup;
+
+/// Where the crate lives, and the package is written.
+pub(crate) const CRATE_DIR: &str = "crates/customer-validation-js";
+/// The package folder (git-ignored).
+pub(crate) const PKG: &str = "crates/customer-validation-js/pkg";
+/// The module's file name, as wasm-bindgen names it.
+const WASM: &str = "customer_validation_js_bg.wasm";
+
+/// Builds the package.
+pub(crate) fn run(sh: &Shell) -> Result<()> {
+    setup::run(sh)?;
+    let target_dir = target_dir(sh)?;
+    cmd!(sh, "cargo build --locked -p customer-validation-js --target wasm32-unknown-unknown --profile wasm-release")
+        .run()?;
+    let module =
+        format!("{target_dir}/wasm32-unknown-unknown/wasm-release/customer_validation_js.wasm");
+    sh.remove_path(PKG)?;
+    for (target, dir) in [("web", "web"), ("nodejs", "node")] {
+        let out = format!("{PKG}/{dir}");
+        cmd!(
+            sh,
+            "wasm-bindgen --target {target} --no-typescript --out-dir {out} {module}"
+        )
+        .run()?;
+        let wasm = format!("{out}/{WASM}");
+        let wasm_opt = format!("{}/node_modules/.bin/wasm-opt", setup::BINARYEN_DIR);
+        cmd!(
+            sh,
+            "{wasm_opt} -Oz --strip-debug --strip-producers {wasm} -o {wasm}"
+        )
+        .run()?;
+        sh.copy_file(format!("{CRATE_DIR}/js/api.js"), &out)?;
+        sh.write_file(format!("{out}/tables.js"), tables_js()?)?;
+    }
+    // The Node glue is CommonJS; the package is `"type": "module"`.
+    sh.copy_file(
+        format!("{PKG}/node/customer_validation_js.js"),
+        format!("{PKG}/node/customer_validation_js.cjs"),
+    )?;
+    sh.remove_path(format!("{PKG}/node/customer_validation_js.js"))?;
+    sh.copy_file(
+        format!("{CRATE_DIR}/js/web.js"),
+        format!("{PKG}/web/index.js"),
+    )?;
+    sh.copy_file(
+        format!("{CRATE_DIR}/js/node.js"),
+        format!("{PKG}/node/index.js"),
+    )?;
+    for file in ["index.d.ts", "package.json", "README.md"] {
+        sh.copy_file(format!("{CRATE_DIR}/js/{file}"), PKG)?;
+    }
+    eprintln!("package written to {PKG}");
+    Ok(())
+}
+
+/// Builds the package and runs its tests (`node --test`, in Node and in headless Chromium).
+pub(crate) fn test(sh: &Shell) -> Result<()> {
+    run(sh)?;
+    prepare_tests(sh)?;
+    let tests = format!("{CRATE_DIR}/tests/");
+    cmd!(sh, "node --test {tests}").run()?;
+    Ok(())
+}
+
+/// Readies the package's Node and browser tests: Rust's verdicts on the benchmark mix (for the
+/// JavaScript results to match), and `node_modules` so the tests import the package by name,
+/// through its `exports` map.
+fn prepare_tests(sh: &Shell) -> Result<()> {
+    let records: Vec<serde_json::Value> = crate::sample::bodies(0x7e57, 2_000)
+        .iter()
+        .map(|body| serde_json::from_str(body))
+        .collect::<Result<_, _>>()?;
+    let verdicts: Vec<serde_json::Value> = records
+        .iter()
+        .map(|record| {
+            let raw: customer_validation::RawCustomer<'_> =
+                serde::Deserialize::deserialize(record)?;
+            Ok(match customer_validation::validate(&raw) {
+                Ok(customer) => json!({"valid": true, "value": customer}),
+                Err(errors) => json!({"valid": false, "errors": errors}),
+            })
+        })
+        .collect::<Result<_, serde_json::Error>>()?;
+    let verdicts = json!({"records": records, "verdicts": verdicts});
+    sh.write_file(
+        format!("{PKG}/rust-verdicts.json"),
+        serde_json::to_string(&verdicts)?,
+    )?;
+    let link_dir = format!("{CRATE_DIR}/tests/node_modules/@signup");
+    sh.create_dir(&link_dir)?;
+    let link = format!("{link_dir}/customer-validation");
+    if !sh.path_exists(&link) {
+        cmd!(sh, "ln -s ../../../pkg {link}").run()?;
+    }
+    Ok(())
+}
+
+/// Cargo's target folder (honours `CARGO_TARGET_DIR`, which CI sets).
+pub(crate) fn target_dir(sh: &Shell) -> Result<String> {
+    let metadata = cmd!(sh, "cargo metadata --format-version 1 --no-deps")
+        .quiet()
+        .read()?;
+    let metadata: serde_json::Value = serde_json::from_str(&metadata)?;
+    metadata["target_directory"]
+        .as_str()
+        .map(str::to_owned)
+        .context("cargo metadata gave no target_directory")
+}
+
+/// `tables.js`: the codes, messages, enums and limits of the Rust crate, as a module.
+fn tables_js() -> Result<String> {
+    let tables = customer_validation_js::tables();
+    let tables = json!({
+        "fields": tables.fields,
+        "codes": tables.codes,
+        "messages": tables.messages,
+        "customerTypes": tables.customer_types,
+        "statuses": tables.statuses,
+        "limits": tables.limits,
+    });
+    Ok(format!(
+        "// Generated by `cargo xtask js` from customer-validation; do not edit.\nexport const TABLES = {};\n",
+        serde_json::to_string(&tables)?
+    ))
+}
