@@ -1,12 +1,14 @@
 // The JavaScript face of customer-validation. No rule lives here: this file reads the six
-// fields, packs them for the wasm module (one string, numbers for the rest), and builds the
-// results from the numbers it returns and from tables the module provides once.
+// fields, writes their text as UTF-8 into a buffer in the wasm module's memory, passes their
+// types and lengths as numbers, and builds the results from the numbers the module leaves
+// and from tables generated from the Rust crate (tables.js).
 
 import { TABLES } from './tables.js';
 
 const API_FIELDS = ['first_name', 'last_name', 'phone_number', 'email', 'customer_type', 'status'];
 const { fields: fieldNames, codes, messages, customerTypes, statuses } = TABLES;
 const [nameMax, phoneMax, emailMax] = TABLES.limits;
+const fieldIndex = new Map(API_FIELDS.map((field) => [field, fieldNames.indexOf(field)]));
 
 /** The customer types, in the API documentation's order (for a `<select>`). */
 export const CUSTOMER_TYPES = Object.freeze([...customerTypes]);
@@ -30,8 +32,63 @@ function kindOf(value) {
 /** Builds the public API over the wasm-bindgen glue `glue`, once it is initialized. */
 export function makeApi(glue) {
   const codeCount = codes.length;
+  const memory = glue.wasmMemory();
+  const outAddress = glue.outAddress();
+  let out = new Float64Array(memory.buffer, outAddress, 12);
+  // The input buffer in the module's memory, where `put` writes each field's UTF-8.
+  let inCapacity = 4096;
+  let inAddress = glue.inputBuffer(inCapacity);
+  let inBytes = new Uint8Array(memory.buffer, inAddress, inCapacity);
 
-  const fieldIndex = new Map(API_FIELDS.map((field) => [field, fieldNames.indexOf(field)]));
+  /** Makes room for `units` UTF-16 units of text (3 UTF-8 bytes each at most). */
+  function reserve(units) {
+    if (units * 3 > inCapacity) {
+      inCapacity = Math.max(units * 3, inCapacity * 2);
+      inAddress = glue.inputBuffer(inCapacity);
+      inBytes = new Uint8Array(memory.buffer, inAddress, inCapacity);
+    } else if (inBytes.length === 0) {
+      // The memory grew, which detaches its old buffer and empties every view of it.
+      inBytes = new Uint8Array(memory.buffer, inAddress, inCapacity);
+    }
+  }
+
+  /**
+   * Writes `text` as UTF-8 at `at` in the input buffer; returns the bytes written. By hand, as
+   * TextEncoder does it (a lone surrogate becomes U+FFFD): for the short texts of a form a
+   * loop is several times cheaper than a call to `encodeInto`.
+   */
+  function put(text, at) {
+    let p = at;
+    for (let i = 0, n = text.length; i < n; i++) {
+      let unit = text.charCodeAt(i);
+      if (unit < 0x80) {
+        inBytes[p++] = unit;
+        continue;
+      }
+      if (unit < 0x800) {
+        inBytes[p++] = 0xc0 | (unit >> 6);
+        inBytes[p++] = 0x80 | (unit & 0x3f);
+        continue;
+      }
+      if (unit >= 0xd800 && unit < 0xe000) {
+        const next = unit < 0xdc00 && i + 1 < n ? text.charCodeAt(i + 1) : 0;
+        if (next >= 0xdc00 && next < 0xe000) {
+          const point = 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00);
+          inBytes[p++] = 0xf0 | (point >> 18);
+          inBytes[p++] = 0x80 | ((point >> 12) & 0x3f);
+          inBytes[p++] = 0x80 | ((point >> 6) & 0x3f);
+          inBytes[p++] = 0x80 | (point & 0x3f);
+          i++;
+          continue;
+        }
+        unit = 0xfffd;
+      }
+      inBytes[p++] = 0xe0 | (unit >> 12);
+      inBytes[p++] = 0x80 | ((unit >> 6) & 0x3f);
+      inBytes[p++] = 0x80 | (unit & 0x3f);
+    }
+    return p - at;
+  }
 
   function error(field, code) {
     return {
@@ -55,33 +112,35 @@ export function makeApi(glue) {
     return { valid: false, errors, messages: list };
   }
 
-  function validateCustomer(input) {
-    const body = kindOf(input);
-    if (body !== 6) return invalid(glue.validatePacked(body, 0, '', 0, 0, 0, 0, 0, 0)[0]);
+  function validateCustomer(record) {
+    const body = kindOf(record);
+    if (body !== 6) return invalid(glue.validateInput(body, 0, 0, 0, 0, 0, 0, 0));
     // Unrolled on purpose: this is the hot path of every caller.
-    const a = input.first_name, b = input.last_name, c = input.phone_number;
-    const d = input.email, e = input.customer_type, f = input.status;
+    const a = record.first_name, b = record.last_name, c = record.phone_number;
+    const d = record.email, e = record.customer_type, f = record.status;
     const ka = kindOf(a), kb = kindOf(b), kc = kindOf(c), kd = kindOf(d), ke = kindOf(e), kf = kindOf(f);
     const sa = ka === 2 ? a : '', sb = kb === 2 ? b : '', sc = kc === 2 ? c : '';
     const sd = kd === 2 ? d : '', se = ke === 2 ? e : '', sf = kf === 2 ? f : '';
     const kinds = ka | (kb << 3) | (kc << 6) | (kd << 9) | (ke << 12) | (kf << 15);
-    const out = glue.validatePacked(
-      6, kinds, sa + sb + sc + sd + se + sf,
-      sa.length, sb.length, sc.length, sd.length, se.length, sf.length,
-    );
-    if (out[0] !== 0) return invalid(out[0]);
+    reserve(sa.length + sb.length + sc.length + sd.length + se.length + sf.length);
+    const la = put(sa, 0), lb = put(sb, la), lc = put(sc, la + lb);
+    const ld = put(sd, la + lb + lc), le = put(se, la + lb + lc + ld), lf = put(sf, la + lb + lc + ld + le);
+    const errors = glue.validateInput(6, kinds, la, lb, lc, ld, le, lf);
+    if (errors !== 0) return invalid(errors);
+    // A view is emptied when the module's memory grows.
+    if (out.length === 0) out = new Float64Array(memory.buffer, outAddress, 12);
     const value = {
-      first_name: sa.slice(out[1], out[2]),
-      last_name: sb.slice(out[3], out[4]),
-      phone_number: sc.slice(out[5], out[6]),
-      customer_type: customerTypes[out[9]],
-      status: statuses[out[10]],
-      phone_e164: '+' + out[11],
+      first_name: sa.slice(out[0], out[1]),
+      last_name: sb.slice(out[2], out[3]),
+      phone_number: sc.slice(out[4], out[5]),
+      customer_type: customerTypes[out[8]],
+      status: statuses[out[9]],
+      phone_e164: '+' + out[10],
     };
     // The rules decide whether the email needs lower-casing; the engine's Unicode case mapping
     // (the same as Rust's) does it, which keeps Rust's case tables out of the module.
-    if (out[12] === 1) value.email = sd.slice(out[7], out[8]);
-    else if (out[12] === 2) value.email = sd.slice(out[7], out[8]).toLowerCase();
+    if (out[11] === 1) value.email = sd.slice(out[6], out[7]);
+    else if (out[11] === 2) value.email = sd.slice(out[6], out[7]).toLowerCase();
     return { valid: true, value, errors: [], messages: [] };
   }
 

@@ -2,21 +2,24 @@
 //!
 //! No rule is written here. This crate only moves data across the JavaScript/WebAssembly
 //! boundary as cheaply as it can, because the boundary is what costs: the hand-written wrapper
-//! in `js/api.js` reads the six fields in JavaScript, sends their JSON types as one number and
-//! their text as one string, and gets back one array of numbers (error codes, UTF-16 offsets of
+//! in `js/api.js` reads the six fields in JavaScript, writes their text into a buffer in the
+//! module's memory, sends their JSON types as one number, and reads back a few numbers (error codes, UTF-16 offsets of
 //! the trimmed values, enum indexes, the E.164 digits). It builds the result objects from
 //! [`tables`], which `cargo xtask js` writes into the package from this crate, so the messages,
 //! codes, enum values and limits are never written twice.
 //!
 //! ```
-//! use customer_validation_js::{Kind, validate_packed};
+//! use customer_validation_js::{Kind, validate_texts};
 //!
 //! let kinds = Kind::String as u32 | (Kind::String as u32) << 3 | (Kind::String as u32) << 6;
-//! let out = validate_packed(Kind::Object as u32, kinds, " JohnDoe+1-555-123-4567", 5, 3, 15, 0, 0, 0);
-//! assert_eq!(out[0], 0.0); // no error
-//! assert_eq!(&out[1..3], &[1.0, 5.0]); // "John" is at UTF-16 offsets 1..5 of " John"
-//! assert_eq!(out[11], 15551234567.0); // +15551234567
+//! let input = b" JohnDoe+1-555-123-4567";
+//! let errors = validate_texts(Kind::Object as u32, kinds, input, [5, 3, 15, 0, 0, 0]);
+//! assert_eq!(errors, 0);
+//! let errors = validate_texts(Kind::Object as u32, 0, b"", [0; 6]);
+//! assert_eq!(errors, 0b0010_0010_0010_0000); // first_name, last_name and phone_number: required
 //! ```
+
+use std::cell::{Cell, RefCell};
 
 use customer_validation::{
     Code, Customer, CustomerType, Field, Input, RawCustomer, RawValue, Status, limits,
@@ -105,33 +108,42 @@ fn code_number(code: Code) -> u32 {
 /// Validates a whole body, packed by `js/api.js`.
 ///
 /// `body` is the body's [`Kind`]; `kinds` holds the six fields' kinds, three bits each, in API
-/// order; `text` is the concatenation of the string fields' texts (others contribute nothing),
-/// and `len0..len5` their lengths in UTF-16 code units (JavaScript `length`).
+/// order; the string fields' texts are in the input buffer ([`input_buffer`]), one after the
+/// other as UTF-8, and `len0..len5` are their lengths in bytes (0 for non-strings).
 ///
-/// Returns `[errors]` when invalid: four bits per field number (0 = body), each `1 +` the code
-/// number or 0. When valid: `[0, first start, first end, last start, last end, phone start,
-/// phone end, email start, email end, customer type index, status index, E.164 digits, email
-/// state]`, offsets in UTF-16 units within each field's own text; email state 0 = absent,
-/// 1 = the trimmed slice is already normalized, 2 = it needs `toLowerCase()`.
-#[wasm_bindgen(js_name = validatePacked)]
+/// Returns the errors: four bits per field number (0 = body), each `1 +` the code number or 0;
+/// 0 means valid. A valid customer is left at [`out_address`] as twelve `f64`s: `[first start,
+/// first end, last start, last end, phone start, phone end, email start, email end, customer
+/// type index, status index, E.164 digits, email state]`, offsets in UTF-16 units within each
+/// field's own text; email state 0 = absent, 1 = the trimmed slice is already normalized, 2 = it
+/// needs `toLowerCase()`.
+#[wasm_bindgen(js_name = validateInput)]
 #[allow(
     clippy::too_many_arguments,
-    reason = "numbers cross the boundary for free; arrays do not"
+    reason = "numbers cross the boundary for free; strings and arrays do not"
 )]
-pub fn validate_packed(
+pub fn validate_input(
     body: u32,
     kinds: u32,
-    text: &str,
-    len0: u32,
-    len1: u32,
-    len2: u32,
-    len3: u32,
-    len4: u32,
-    len5: u32,
-) -> Vec<f64> {
-    let Some(texts) = split_utf16(text, [len0, len1, len2, len3, len4, len5]) else {
-        // The wrapper always sends matching lengths; anything else is treated as a bad body.
-        return vec![f64::from(code_number(Code::InvalidBody))];
+    len0: usize,
+    len1: usize,
+    len2: usize,
+    len3: usize,
+    len4: usize,
+    len5: usize,
+) -> u32 {
+    INPUT.with(|input| {
+        let input = input.borrow();
+        validate_texts(body, kinds, &input, [len0, len1, len2, len3, len4, len5])
+    })
+}
+
+/// [`validate_input`] over `input`, as a plain function (the doc test calls it).
+pub fn validate_texts(body: u32, kinds: u32, input: &[u8], lengths: [usize; 6]) -> u32 {
+    let Some(texts) = split(input, lengths) else {
+        // The wrapper always writes valid UTF-8 and matching lengths; anything else is misuse,
+        // reported as a bad body rather than a panic.
+        return code_number(Code::InvalidBody);
     };
     let mut raw = if Kind::from_bits(body) == Kind::Object {
         RawCustomer::default()
@@ -151,19 +163,56 @@ pub fn validate_packed(
         raw.set(field, value);
     }
     match validate(&raw) {
-        Ok(customer) => pack_customer(&customer, &texts),
+        Ok(customer) => {
+            pack_customer(&customer, &texts);
+            0
+        }
         Err(errors) => {
             let mut packed = 0u32;
             for error in &errors {
                 let field = FIELDS.iter().position(|f| *f == error.field).unwrap_or(0);
                 packed |= code_number(error.code) << (4 * field);
             }
-            vec![f64::from(packed)]
+            packed
         }
     }
 }
 
-fn pack_customer(customer: &Customer<'_>, texts: &[&str; 6]) -> Vec<f64> {
+/// Splits `input` into six UTF-8 texts of the given byte lengths.
+fn split(input: &[u8], lengths: [usize; 6]) -> Option<[&str; 6]> {
+    let total = lengths
+        .iter()
+        .try_fold(0usize, |sum, length| sum.checked_add(*length))?;
+    let mut rest = std::str::from_utf8(input.get(..total)?).ok()?;
+    let mut texts = [""; 6];
+    for (text, length) in texts.iter_mut().zip(lengths) {
+        (*text, rest) = rest.split_at_checked(length)?;
+    }
+    Some(texts)
+}
+
+thread_local! {
+    /// The input buffer: the wrapper writes the fields' UTF-8 there (through a `Uint8Array` over
+    /// the module's memory at [`input_buffer`]'s address), so a record crosses the boundary
+    /// with no allocation and no call but [`validate_input`].
+    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Makes the input buffer at least `bytes` long and returns its address (which moves when it
+/// grows).
+#[wasm_bindgen(js_name = inputBuffer)]
+pub fn input_buffer(bytes: usize) -> usize {
+    INPUT.with(|input| {
+        let mut input = input.borrow_mut();
+        if input.len() < bytes {
+            input.resize(bytes, 0);
+        }
+        input.as_mut_ptr() as usize
+    })
+}
+
+/// Writes a valid customer into [`OUT`] for the wrapper to read.
+fn pack_customer(customer: &Customer<'_>, texts: &[&str; 6]) {
     let (first_start, first_end) = utf16_span(texts[0], &customer.first_name);
     let (last_start, last_end) = utf16_span(texts[1], &customer.last_name);
     let (phone_start, phone_end) = utf16_span(texts[2], &customer.phone_number);
@@ -189,8 +238,7 @@ fn pack_customer(customer: &Customer<'_>, texts: &[&str; 6]) -> Vec<f64> {
         .position(|t| *t == customer.customer_type);
     let status = Status::ALL.iter().position(|s| *s == customer.status);
     let e164 = digits_value(customer.phone_e164.digits());
-    vec![
-        0.0,
+    let values = [
         first_start,
         first_end,
         last_start,
@@ -203,7 +251,35 @@ fn pack_customer(customer: &Customer<'_>, texts: &[&str; 6]) -> Vec<f64> {
         status.unwrap_or(0) as f64,
         e164,
         email_state,
-    ]
+    ];
+    OUT.with(|out| {
+        for (slot, value) in out.iter().zip(values) {
+            slot.set(value);
+        }
+    });
+}
+
+thread_local! {
+    /// Where [`validate_input`] leaves a valid customer's numbers. The wrapper reads them
+    /// through a `Float64Array` over the module's memory at [`out_address`]: returning a `Vec`
+    /// instead would cost an allocation, a copy and a call to free it, per record.
+    static OUT: [Cell<f64>; OUT_LEN] = const { [const { Cell::new(0.0) }; OUT_LEN] };
+}
+
+/// How many numbers [`OUT`] holds.
+const OUT_LEN: usize = 12;
+
+/// The address of the numbers a valid [`validate_input`] call leaves, in the module's memory.
+#[wasm_bindgen(js_name = outAddress)]
+pub fn out_address() -> usize {
+    OUT.with(|out| out.as_ptr() as usize)
+}
+
+/// The module's memory, for the wrapper's view of [`out_address`]. (Not named `memory`: that
+/// is the name of the memory export itself.)
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
 }
 
 /// Checks one field: `field` is its number (0 = body), `kind` its [`Kind`]. Returns `1 +` the
@@ -268,34 +344,6 @@ pub fn tables() -> Tables {
             limits::EMAIL_MAX_CHARS,
         ],
     }
-}
-
-/// Splits `text` into six pieces of the given UTF-16 lengths, or `None` if they do not add up.
-fn split_utf16(text: &str, lengths: [u32; 6]) -> Option<[&str; 6]> {
-    let mut pieces = [""; 6];
-    let mut rest = text;
-    for (piece, length) in pieces.iter_mut().zip(lengths) {
-        let (head, tail) = rest.split_at_checked(utf16_prefix(rest, length as usize)?)?;
-        *piece = head;
-        rest = tail;
-    }
-    rest.is_empty().then_some(pieces)
-}
-
-/// The byte length of the first `units` UTF-16 code units of `text`.
-fn utf16_prefix(text: &str, units: usize) -> Option<usize> {
-    // ASCII, the usual case: UTF-16 units are bytes.
-    if text.as_bytes().get(..units).is_some_and(<[u8]>::is_ascii) {
-        return Some(units);
-    }
-    let mut count = 0;
-    for (i, c) in text.char_indices() {
-        if count == units {
-            return Some(i);
-        }
-        count += c.len_utf16();
-    }
-    (count == units).then_some(text.len())
 }
 
 /// The UTF-16 offsets of `part` (a sub-slice of `whole`) within `whole`.

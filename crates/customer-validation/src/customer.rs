@@ -211,7 +211,7 @@ impl E164 {
 
     /// The digits, without the `+`.
     pub fn digits(&self) -> &str {
-        &self.as_str()[1..]
+        self.as_str().strip_prefix('+').unwrap_or_default()
     }
 
     /// The digits as ASCII bytes, without the `+`.

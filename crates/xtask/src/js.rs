@@ -22,10 +22,10 @@ const WASM: &str = "customer_validation_js_bg.wasm";
 pub(crate) fn run(sh: &Shell) -> Result<()> {
     setup::run(sh)?;
     let target_dir = target_dir(sh)?;
-    cmd!(sh, "cargo build --locked -p customer-validation-js --target wasm32-unknown-unknown --profile wasm-release")
+    cmd!(sh, "cargo build --locked -p customer-validation-js --target wasm32-unknown-unknown --profile js-release")
         .run()?;
     let module =
-        format!("{target_dir}/wasm32-unknown-unknown/wasm-release/customer_validation_js.wasm");
+        format!("{target_dir}/wasm32-unknown-unknown/js-release/customer_validation_js.wasm");
     sh.remove_path(PKG)?;
     for (target, dir) in [("web", "web"), ("nodejs", "node")] {
         let out = format!("{PKG}/{dir}");
@@ -71,6 +71,41 @@ pub(crate) fn test(sh: &Shell) -> Result<()> {
     prepare_tests(sh)?;
     let tests = format!("{CRATE_DIR}/tests/");
     cmd!(sh, "node --test {tests}").run()?;
+    Ok(())
+}
+
+/// valibot and zod, pinned, for the comparison (installed into `.tools/bench-js`).
+const BENCH_PACKAGES: [&str; 2] = ["valibot@1.5.0", "zod@4.6.7"];
+const BENCH_DIR: &str = ".tools/bench-js";
+
+/// Builds the package, then times it against valibot and zod in one Node process.
+pub(crate) fn bench(sh: &Shell) -> Result<()> {
+    run(sh)?;
+    let installed = |package: &str| {
+        let (name, version) = package.split_once('@').unwrap_or((package, ""));
+        sh.read_file(format!("{BENCH_DIR}/node_modules/{name}/package.json"))
+            .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{version}\"")))
+    };
+    if !BENCH_PACKAGES.iter().all(|package| installed(package)) {
+        cmd!(
+            sh,
+            "npm install --prefix {BENCH_DIR} --no-save --no-audit --no-fund {BENCH_PACKAGES...}"
+        )
+        .run()?;
+    }
+    let records: Vec<serde_json::Value> = crate::sample::bodies(0x5eed, 10_000)
+        .iter()
+        .map(|body| serde_json::from_str(body))
+        .collect::<Result<_, _>>()?;
+    let records_path = format!("{}/bench-js-records.json", target_dir(sh)?);
+    sh.write_file(&records_path, serde_json::to_string(&records)?)?;
+    let modules = format!("{}/{BENCH_DIR}/node_modules", sh.current_dir().display());
+    let pkg = format!("{}/{PKG}", sh.current_dir().display());
+    cmd!(
+        sh,
+        "node {CRATE_DIR}/bench/bench.mjs {records_path} {modules} {pkg}"
+    )
+    .run()?;
     Ok(())
 }
 

@@ -26,6 +26,7 @@ tasks:
   bench      every benchmark (criterion); arguments after `--` go to criterion
   js         build the npm package of the validators into crates/customer-validation-js/pkg
   js-test    build the package, then run its Node and headless Chromium tests
+  bench-js   the JavaScript package against valibot and zod (ns/record), and its size
   serve      build the widget and serve the demo page (arrives with the proxy)
   gen-phone  regenerate the phone calling-code table from libphonenumber-js metadata
 ";
@@ -45,6 +46,7 @@ fn main() -> Result<()> {
         ),
         "js" => js::run(&sh),
         "js-test" => js::test(&sh),
+        "bench-js" => js::bench(&sh),
         "gen-phone" => gen_phone::run(&sh),
         "help" | "-h" | "--help" => {
             print!("{HELP}");

@@ -7,7 +7,11 @@ use crate::{js, setup};
 
 /// Crates that build for the browser: checked by clippy for wasm32 as well (benchmarks are
 /// native only).
-const WASM_CRATES: &[&str] = &["customer-validation", "signup-form"];
+const WASM_CRATES: &[&str] = &[
+    "customer-validation",
+    "customer-validation-js",
+    "signup-form",
+];
 /// Crates whose tests also run as wasm-bindgen tests in headless Chromium.
 const WASM_TESTED: &[&str] = &["customer-validation"];
 
