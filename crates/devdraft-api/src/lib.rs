@@ -85,7 +85,10 @@ impl CreateCustomerRequest {
         CreateCustomerRequest {
             first_name: customer.first_name.to_string(),
             last_name: customer.last_name.to_string(),
-            email: customer.email.as_ref().map(|email| email.normalized().into_owned()),
+            email: customer
+                .email
+                .as_ref()
+                .map(|email| email.normalized().into_owned()),
             phone_number: match phone {
                 PhoneFormat::Entered => customer.phone_number.to_string(),
                 PhoneFormat::E164 => customer.phone_e164.to_string(),
@@ -158,7 +161,11 @@ pub struct ValidationErrorBody {
 impl ValidationErrorBody {
     /// A 400 body with these messages.
     pub fn new(message: Vec<String>) -> Self {
-        ValidationErrorBody { status_code: 400, message, error: "Bad Request".to_owned() }
+        ValidationErrorBody {
+            status_code: 400,
+            message,
+            error: "Bad Request".to_owned(),
+        }
     }
 }
 
@@ -177,7 +184,11 @@ pub struct HttpErrorBody {
 impl HttpErrorBody {
     /// A body for `status_code` with its reason phrase.
     pub fn new(status_code: u16, error: &str, message: impl Into<String>) -> Self {
-        HttpErrorBody { status_code, message: message.into(), error: error.to_owned() }
+        HttpErrorBody {
+            status_code,
+            message: message.into(),
+            error: error.to_owned(),
+        }
     }
 
     /// The 409 for an email already used in the app.
@@ -256,6 +267,10 @@ pub struct RateLimitBody {
 impl RateLimitBody {
     /// The 429 body for a wait of `retry_after` seconds.
     pub fn new(retry_after: u64) -> Self {
-        RateLimitBody { status_code: 429, message: "Rate limit exceeded".to_owned(), retry_after }
+        RateLimitBody {
+            status_code: 429,
+            message: "Rate limit exceeded".to_owned(),
+            retry_after,
+        }
     }
 }

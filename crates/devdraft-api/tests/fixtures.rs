@@ -44,7 +44,8 @@ fn error_bodies_round_trip() {
     assert!(duplicate.is_duplicate_email());
     let in_use: IdempotencyErrorBody = round_trips(fixture!("error-409-idempotency-in-use.json"));
     assert_eq!(in_use, IdempotencyErrorBody::in_use());
-    let mismatch: IdempotencyErrorBody = round_trips(fixture!("error-422-idempotency-mismatch.json"));
+    let mismatch: IdempotencyErrorBody =
+        round_trips(fixture!("error-422-idempotency-mismatch.json"));
     assert_eq!(mismatch, IdempotencyErrorBody::mismatch());
     let limited: RateLimitBody = round_trips(fixture!("error-429.json"));
     assert_eq!(limited, RateLimitBody::new(45));

@@ -13,5 +13,6 @@
 //! assert!(String::from_utf8(out).unwrap().starts_with(r#"{"line":1,"valid":true,"value":{"first_name":"John""#));
 //! ```
 
+pub mod emulator;
 pub mod records;
 pub mod validate;

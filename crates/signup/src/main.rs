@@ -3,6 +3,7 @@
 use std::{
     fs::File,
     io::{self, Read},
+    net::SocketAddr,
     path::PathBuf,
     process::ExitCode,
 };
@@ -35,6 +36,35 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<FormatArg>,
     },
+    /// Run a local, stateful Devdraft customers API (SQLite) for development and tests.
+    Emulator(EmulatorArgs),
+}
+
+/// `signup emulator`'s flags.
+#[derive(clap::Args)]
+struct EmulatorArgs {
+    /// Where to listen; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:4010")]
+    listen: SocketAddr,
+    /// The client key callers must send (default: generated and printed).
+    #[arg(long, env = "DEVDRAFT_CLIENT_KEY")]
+    client_key: Option<String>,
+    /// The client secret callers must send (default: generated and printed).
+    #[arg(long, env = "DEVDRAFT_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: Option<String>,
+    /// The app id customers belong to.
+    #[arg(long, default_value = "app_emulator")]
+    app_id: String,
+    /// The SQLite database file; `:memory:` keeps nothing.
+    #[arg(long, default_value = ".signup/emulator.sqlite3")]
+    db: PathBuf,
+    /// Requests per minute per client key; 0 turns the limit off.
+    #[arg(long, default_value_t = 100)]
+    rate_limit: u32,
+    /// Faults to inject into creates, e.g. `drop-after-commit=0.15,error-500=0.1,delay-ms=50@0.1,seed=7`;
+    /// also enables the `x-emulator-fault` request header (`""` enables only the header).
+    #[arg(long)]
+    faults: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -60,6 +90,41 @@ impl From<FormatArg> for Format {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Validate { file, format } => validate(file, format.map(Format::from)),
+        Command::Emulator(args) => {
+            serve_forever(signup::emulator::run(signup::emulator::Options {
+                listen: args.listen,
+                client_key: args.client_key,
+                client_secret: args.client_secret,
+                app_id: args.app_id,
+                db: args.db,
+                rate_limit: args.rate_limit,
+                faults: args.faults,
+            }))
+        }
+    }
+}
+
+/// Runs a server on a multi-threaded runtime; errors end the program with status 1.
+fn serve_forever(server: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("signup: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(server) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("signup: {error:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -1,0 +1,58 @@
+//! Serving connections ourselves, so that a handler can close its connection without an
+//! answer (the `drop-after-commit` fault): a proxy in front must then not know whether the
+//! customer was created, which is the case idempotency keys exist for.
+
+use std::{io, net::SocketAddr, sync::Arc};
+
+use axum::{Extension, Router};
+use hyper_util::{rt::TokioIo, service::TowerToHyperService};
+use tokio::{net::TcpListener, sync::Notify};
+
+/// The peer address of the connection a request came on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub(crate) SocketAddr);
+
+/// Closes the connection a request came on, without a response.
+#[derive(Debug, Clone)]
+pub(crate) struct Hangup(Arc<Notify>);
+
+impl Hangup {
+    pub(crate) async fn now(&self) -> ! {
+        self.0.notify_one();
+        // The connection task drops this request's future once it sees the signal.
+        std::future::pending().await
+    }
+}
+
+/// Serves `app` on `listener` until the task is dropped (HTTP/1.1, keep-alive).
+pub async fn serve(listener: TcpListener, app: Router) -> io::Result<()> {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Out of file descriptors and the like: wait a little rather than spin.
+            Err(error) => {
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let hangup = Arc::new(Notify::new());
+        let app = app
+            .clone()
+            .layer(Extension(Peer(peer)))
+            .layer(Extension(Hangup(Arc::clone(&hangup))));
+        tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+            tokio::select! {
+                result = connection => {
+                    if let Err(error) = result {
+                        tracing::debug!(%error, "connection ended with an error");
+                    }
+                }
+                () = hangup.notified() => {}
+            }
+        });
+    }
+}

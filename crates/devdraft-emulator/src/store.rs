@@ -1,0 +1,301 @@
+//! The SQLite store: customers, idempotency records and the audit trail, one file (WAL).
+//!
+//! A create writes its customer, its idempotency record and its audit row in one transaction,
+//! so a crash leaves all three or none. WAL with `synchronous=NORMAL` keeps every committed
+//! transaction through a killed process (only a power loss can take the last ones).
+
+use std::{path::Path, sync::Mutex};
+
+use devdraft_api::Customer;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+
+/// Why the store failed. Reported as a 500 without details; the details go to the log.
+#[derive(Debug, thiserror::Error)]
+#[error("emulator database: {0}")]
+pub struct StoreError(#[from] rusqlite::Error);
+
+/// A customer to insert (already validated and normalized).
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    /// The customer as the 201 body will show it.
+    pub customer: Customer,
+}
+
+/// An idempotency key and the request it was first used with (canonical JSON).
+#[derive(Debug, Clone)]
+pub struct IdempotencyRecord<'a> {
+    /// The client key the idempotency key belongs to.
+    pub client_key: &'a str,
+    /// The idempotency key.
+    pub key: &'a str,
+    /// The request body, canonical JSON.
+    pub request: &'a str,
+}
+
+/// What a create leaves in the audit trail.
+#[derive(Debug, Clone)]
+pub struct Audit<'a> {
+    /// The client key (an identifier, never the secret).
+    pub client_key: &'a str,
+    /// The caller's IP address, when known.
+    pub ip: Option<String>,
+    /// The caller's `User-Agent`.
+    pub user_agent: Option<&'a str>,
+    /// The idempotency key, when given.
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// A stored response, replayed for a repeated idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// The same request: its original status and body.
+    Replay {
+        /// The original status.
+        status: u16,
+        /// The original body.
+        body: String,
+    },
+    /// The key was used with another request.
+    Mismatch,
+}
+
+/// The outcome of an insert.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inserted {
+    /// Created.
+    Created(Customer),
+    /// The app already has a customer with this email (case-insensitive).
+    DuplicateEmail,
+}
+
+/// The database, one connection (SQLite writes one transaction at a time anyway).
+pub struct Store {
+    connection: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS customers (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    app_id TEXT NOT NULL,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    name_lower TEXT NOT NULL,
+    email TEXT,
+    email_lower TEXT,
+    phone_number TEXT NOT NULL,
+    customer_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS customers_email ON customers (app_id, email_lower)
+    WHERE email_lower IS NOT NULL;
+CREATE TABLE IF NOT EXISTS idempotency (
+    client_key TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_unix INTEGER NOT NULL,
+    PRIMARY KEY (client_key, key)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    client_key TEXT NOT NULL,
+    ip TEXT,
+    user_agent TEXT,
+    idempotency_key TEXT,
+    customer_id TEXT,
+    status INTEGER NOT NULL
+);
+";
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`; `:memory:` keeps it in memory.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.execute_batch(SCHEMA)?;
+        Ok(Store {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions roll
+        // back on drop), so a poisoned lock is still safe to use.
+        let mut connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(f(&mut connection)?)
+    }
+
+    /// The stored response for `record`'s key, if it is younger than `ttl_secs`.
+    pub fn lookup(
+        &self,
+        record: &IdempotencyRecord<'_>,
+        now_unix: i64,
+        ttl_secs: i64,
+    ) -> Result<Option<Stored>, StoreError> {
+        self.with(|connection| {
+            let row: Option<(String, u16, String, i64)> = connection
+                .prepare_cached(
+                    "SELECT request, status, body, created_unix FROM idempotency WHERE client_key = ?1 AND key = ?2",
+                )?
+                .query_row(params![record.client_key, record.key], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })
+                .optional()?;
+            Ok(match row {
+                Some((_, _, _, created)) if now_unix - created >= ttl_secs => None,
+                Some((request, status, body, _)) if request == record.request => Some(Stored::Replay { status, body }),
+                Some(_) => Some(Stored::Mismatch),
+                None => None,
+            })
+        })
+    }
+
+    /// Inserts a customer, its idempotency record (with the response `respond` builds) and its
+    /// audit row, in one transaction.
+    pub fn insert(
+        &self,
+        new: &NewCustomer,
+        idempotency: Option<&IdempotencyRecord<'_>>,
+        audit: &Audit<'_>,
+        now_unix: i64,
+        respond: impl Fn(&Inserted) -> (u16, String),
+    ) -> Result<(Inserted, String), StoreError> {
+        self.with(|connection| {
+            let tx = connection.transaction()?;
+            let c = &new.customer;
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO customers (id, app_id, first_name, last_name, name_lower, email, email_lower,
+                        phone_number, customer_type, status, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )?
+                .execute(params![
+                    c.id,
+                    c.app_id,
+                    c.first_name,
+                    c.last_name,
+                    format!("{} {}", c.first_name, c.last_name).to_lowercase(),
+                    c.email,
+                    c.email.as_deref().map(str::to_lowercase),
+                    c.phone_number,
+                    c.customer_type.as_str(),
+                    c.status.as_str(),
+                    c.created_at,
+                    c.updated_at,
+                ]);
+            let inserted = match inserted {
+                Ok(_) => Inserted::Created(c.clone()),
+                Err(rusqlite::Error::SqliteFailure(error, _)) if error.code == ErrorCode::ConstraintViolation => {
+                    Inserted::DuplicateEmail
+                }
+                Err(error) => return Err(error),
+            };
+            let (status, body) = respond(&inserted);
+            if let Some(record) = idempotency {
+                // An expired record with the same key is replaced.
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO idempotency (client_key, key, request, status, body, created_unix)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![record.client_key, record.key, record.request, status, body, now_unix])?;
+            }
+            let customer_id = match &inserted {
+                Inserted::Created(customer) => Some(customer.id.as_str()),
+                Inserted::DuplicateEmail => None,
+            };
+            tx.prepare_cached(
+                "INSERT INTO audit (time, client_key, ip, user_agent, idempotency_key, customer_id, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![c.created_at, audit.client_key, audit.ip, audit.user_agent, audit.idempotency_key, customer_id, status])?;
+            tx.commit()?;
+            Ok((inserted, body))
+        })
+    }
+
+    /// One customer of `app_id` by id.
+    pub fn get(&self, app_id: &str, id: &str) -> Result<Option<Customer>, StoreError> {
+        self.with(|connection| {
+            connection
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM customers WHERE app_id = ?1 AND id = ?2"
+                ))?
+                .query_row(params![app_id, id], row_to_customer)
+                .optional()
+        })
+    }
+
+    /// A page of `app_id`'s customers matching `filter`, in creation order, and the total.
+    pub fn list(&self, app_id: &str, filter: &Filter) -> Result<(Vec<Customer>, u64), StoreError> {
+        self.with(|connection| {
+            let condition = "app_id = ?1 AND (?2 IS NULL OR status = ?2)
+                AND (?3 IS NULL OR instr(name_lower, ?3) > 0) AND (?4 IS NULL OR email_lower = ?4)";
+            let name = filter.name.as_deref().map(str::to_lowercase);
+            let email = filter.email.as_deref().map(str::to_lowercase);
+            let total: u64 = connection
+                .prepare_cached(&format!("SELECT count(*) FROM customers WHERE {condition}"))?
+                .query_row(params![app_id, filter.status, name, email], |row| row.get(0))?;
+            let page = connection
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM customers WHERE {condition} ORDER BY seq LIMIT ?5 OFFSET ?6"
+                ))?
+                .query_map(params![app_id, filter.status, name, email, filter.take, filter.skip], row_to_customer)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((page, total))
+        })
+    }
+}
+
+/// Filters and page of a list request.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Records to skip.
+    pub skip: u64,
+    /// Records to return.
+    pub take: u64,
+    /// Exact status.
+    pub status: Option<&'static str>,
+    /// Part of the full name, any case.
+    pub name: Option<String>,
+    /// The exact email, any case.
+    pub email: Option<String>,
+}
+
+const COLUMNS: &str = "id, app_id, first_name, last_name, email, phone_number, customer_type, status, created_at, updated_at";
+
+fn row_to_customer(row: &rusqlite::Row<'_>) -> rusqlite::Result<Customer> {
+    let text = |i: usize| row.get::<_, String>(i);
+    let parse_err = |i: usize| {
+        rusqlite::Error::InvalidColumnType(i, "enum".into(), rusqlite::types::Type::Text)
+    };
+    let app_id = text(1)?;
+    Ok(Customer {
+        id: text(0)?,
+        app_id_camel: app_id.clone(),
+        app_id,
+        first_name: text(2)?,
+        last_name: text(3)?,
+        email: row.get(4)?,
+        phone_number: text(5)?,
+        customer_type: customer_validation::CustomerType::parse(&text(6)?)
+            .ok_or_else(|| parse_err(6))?,
+        status: customer_validation::Status::parse(&text(7)?).ok_or_else(|| parse_err(7))?,
+        last_spent: 0.into(),
+        last_purchase_date: None,
+        created_at: text(8)?,
+        updated_at: text(9)?,
+    })
+}
