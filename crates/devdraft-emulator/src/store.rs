@@ -63,7 +63,7 @@ pub enum Stored {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Inserted {
     /// Created.
-    Created(Customer),
+    Created(Box<Customer>),
     /// The app already has a customer with this email (case-insensitive).
     DuplicateEmail,
 }
@@ -197,7 +197,7 @@ impl Store {
                     c.updated_at,
                 ]);
             let inserted = match inserted {
-                Ok(_) => Inserted::Created(c.clone()),
+                Ok(_) => Inserted::Created(Box::new(c.clone())),
                 Err(rusqlite::Error::SqliteFailure(error, _)) if error.code == ErrorCode::ConstraintViolation => {
                     Inserted::DuplicateEmail
                 }

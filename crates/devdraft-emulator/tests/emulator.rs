@@ -499,6 +499,9 @@ async fn rate_limits_per_client_key_with_headers_on_every_response() {
     );
 }
 
+/// time, client key, ip, user agent, idempotency key, customer id, status
+type AuditRow = (String, String, Option<String>, Option<String>, Option<String>, Option<String>, u16);
+
 #[tokio::test]
 async fn writes_an_audit_row_per_create_and_never_the_secret() {
     let db = temp_db("audit");
@@ -518,7 +521,7 @@ async fn writes_an_audit_row_per_create_and_never_the_secret() {
     server.create(&john("A@example.com")).await; // a 409 is audited too
     drop(server);
     let connection = rusqlite::Connection::open(&db).unwrap();
-    let rows: Vec<(String, String, Option<String>, Option<String>, Option<String>, Option<String>, u16)> = connection
+    let rows: Vec<AuditRow> = connection
         .prepare("SELECT time, client_key, ip, user_agent, idempotency_key, customer_id, status FROM audit ORDER BY seq").unwrap()
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))).unwrap()
         .collect::<Result<_, _>>().unwrap();
