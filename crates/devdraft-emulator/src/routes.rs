@@ -356,7 +356,9 @@ async fn create(
 fn respond(inserted: &Inserted) -> (u16, String) {
     match inserted {
         // Written in the struct's field order, as the API documents the body.
-        Inserted::Created(customer) => (201, serde_json::to_string(&**customer).unwrap_or_default()),
+        Inserted::Created(customer) => {
+            (201, serde_json::to_string(&**customer).unwrap_or_default())
+        }
         Inserted::DuplicateEmail => (
             409,
             serde_json::to_string(&HttpErrorBody::duplicate_email()).unwrap_or_default(),

@@ -500,7 +500,15 @@ async fn rate_limits_per_client_key_with_headers_on_every_response() {
 }
 
 /// time, client key, ip, user agent, idempotency key, customer id, status
-type AuditRow = (String, String, Option<String>, Option<String>, Option<String>, Option<String>, u16);
+type AuditRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    u16,
+);
 
 #[tokio::test]
 async fn writes_an_audit_row_per_create_and_never_the_secret() {

@@ -39,7 +39,10 @@ pub async fn run(options: Options) -> Result<()> {
     config.rate_limit = options.rate_limit;
     config.faults = options.faults.as_deref().map(Faults::parse).transpose()?;
     config.idempotency_ttl = Duration::from_secs(24 * 60 * 60);
-    let parent = options.db.parent().filter(|dir| !dir.as_os_str().is_empty());
+    let parent = options
+        .db
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty());
     if let (true, Some(dir)) = (options.db.as_os_str() != ":memory:", parent) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }

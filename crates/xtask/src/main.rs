@@ -7,6 +7,7 @@ mod gen_phone;
 mod js;
 #[path = "../../customer-validation/benches/sample.rs"]
 mod sample;
+mod sdk;
 mod setup;
 mod test;
 
@@ -27,6 +28,7 @@ tasks:
   js         build the npm package of the validators into crates/customer-validation-js/pkg
   js-test    build the package, then run its Node and headless Chromium tests
   bench-js   the JavaScript package against valibot and zod (ns/record), and its size
+  sdk        the official Python SDK (PyPI devdraft) against `signup emulator`
   serve      build the widget and serve the demo page (arrives with the proxy)
   gen-phone  regenerate the phone calling-code table from libphonenumber-js metadata
 ";
@@ -45,6 +47,7 @@ fn main() -> Result<()> {
              `cargo run -p signup -- validate FILE` checks customer files"
         ),
         "js" => js::run(&sh),
+        "sdk" => sdk::run(&sh),
         "js-test" => js::test(&sh),
         "bench-js" => js::bench(&sh),
         "gen-phone" => gen_phone::run(&sh),

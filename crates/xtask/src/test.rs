@@ -3,7 +3,7 @@
 use anyhow::Result;
 use xshell::{Shell, cmd};
 
-use crate::{js, setup};
+use crate::{js, sdk, setup};
 
 /// Crates that build for the browser: checked by clippy for wasm32 as well (benchmarks are
 /// native only).
@@ -44,6 +44,8 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
     .run()?;
     step("JavaScript package (Node and headless Chromium)");
     js::test(sh)?;
+    step("official Python SDK against the emulator");
+    sdk::run(sh)?;
     step("all passed");
     Ok(())
 }

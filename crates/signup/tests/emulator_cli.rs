@@ -1,0 +1,189 @@
+//! `signup emulator` as a process: its first line, its credentials, and no acknowledged
+//! customer lost to `kill -9`.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    thread,
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+
+const KEY: &str = "cli-key";
+const SECRET: &str = "cli-secret";
+
+/// Starts `signup emulator` and returns it with its base URL and the rest of its first lines.
+fn emulator(db: &Path, extra: &[&str], credentials: bool) -> (Child, String, Vec<String>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_signup"));
+    command
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+            "--db",
+        ])
+        .arg(db)
+        .args(extra);
+    command
+        .env_remove("DEVDRAFT_CLIENT_KEY")
+        .env_remove("DEVDRAFT_CLIENT_SECRET");
+    if credentials {
+        command
+            .env("DEVDRAFT_CLIENT_KEY", KEY)
+            .env("DEVDRAFT_CLIENT_SECRET", SECRET);
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {first}"))
+        .to_owned();
+    let rest = if credentials {
+        Vec::new()
+    } else {
+        lines.take(3).map(Result::unwrap).collect()
+    };
+    (child, base, rest)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("signup-emulator-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn prints_its_address_first_and_generated_credentials_that_work() {
+    let dir = temp_dir("credentials");
+    let (mut child, base, rest) = emulator(&dir.join("nested/db.sqlite3"), &[], false);
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let key = rest[1]
+        .trim()
+        .strip_prefix("x-client-key: ")
+        .unwrap()
+        .to_owned();
+    let secret = rest[2]
+        .trim()
+        .strip_prefix("x-client-secret: ")
+        .unwrap()
+        .to_owned();
+    let response = reqwest::blocking::Client::new()
+        .get(format!("{base}/api/v0/customers"))
+        .header("x-client-key", key)
+        .header("x-client-secret", secret)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        dir.join("nested/db.sqlite3").exists(),
+        "the database folder is created"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn refuses_a_bad_fault_specification() {
+    let output = Command::new(env!("CARGO_BIN_EXE_signup"))
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            ":memory:",
+            "--faults",
+            "error-500=7",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("invalid fault `error-500=7`"), "{stderr}");
+}
+
+#[test]
+fn loses_no_acknowledged_customer_to_kill_9() {
+    let dir = temp_dir("kill9");
+    let db = dir.join("emulator.sqlite3");
+    let (mut child, base, _) = emulator(&db, &[], true);
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..8)
+        .map(|worker| {
+            let (base, acknowledged, stop) = (base.clone(), Arc::clone(&acknowledged), Arc::clone(&stop));
+            thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+                for i in 0..100_000 {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let body = json!({"first_name": "Kill", "last_name": format!("Nine{worker}-{i}"),
+                        "phone_number": "+15551234567", "email": format!("w{worker}n{i}@example.com")});
+                    let sent = client.post(format!("{base}/api/v0/customers"))
+                        .header("x-client-key", KEY).header("x-client-secret", SECRET).json(&body).send();
+                    match sent {
+                        Ok(response) if response.status() == 201 => {
+                            if let Ok(customer) = response.json::<Value>() {
+                                acknowledged.lock().unwrap().push(customer["id"].as_str().unwrap().to_owned());
+                            }
+                        }
+                        // The process is gone: the rest of this worker's requests fail.
+                        _ => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    while acknowledged.lock().unwrap().len() < 300 {
+        thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 300);
+
+    let (mut child, base, _) = emulator(&db, &[], true);
+    let client = reqwest::blocking::Client::new();
+    let list: Value = client
+        .get(format!("{base}/api/v0/customers?take=1"))
+        .header("x-client-key", KEY)
+        .header("x-client-secret", SECRET)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(list["total"].as_u64().unwrap() >= acknowledged.len() as u64);
+    for id in &acknowledged {
+        let response = client
+            .get(format!("{base}/api/v0/customers/{id}"))
+            .header("x-client-key", KEY)
+            .header("x-client-secret", SECRET)
+            .send()
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            200,
+            "acknowledged customer {id} was lost"
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
