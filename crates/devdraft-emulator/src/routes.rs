@@ -226,7 +226,11 @@ async fn create(
         Some(_) => return bad_request(vec!["idempotency-key must be a UUID".to_owned()]),
     };
     // Keys are sorted in serde_json's map, so equal bodies give equal text.
-    let canonical = value.to_string();
+    let canonical = if idempotency_key.is_some() {
+        value.to_string()
+    } else {
+        String::new()
+    };
     let now = now_unix();
     let ttl = i64::try_from(emulator.config.idempotency_ttl.as_secs()).unwrap_or(i64::MAX);
 
@@ -250,20 +254,14 @@ async fn create(
         }
     };
     if let Some(key) = &idempotency_key {
-        let shared = Arc::clone(&emulator);
-        let (client, key, request) = (client_key.clone(), key.clone(), canonical.clone());
-        let stored = tokio::task::spawn_blocking(move || {
-            let record = IdempotencyRecord {
-                client_key: &client,
-                key: &key,
-                request: &request,
-            };
-            shared.store.lookup(&record, now as i64, ttl)
-        })
-        .await;
-        match stored {
-            Ok(Ok(None)) => {}
-            Ok(Ok(Some(Stored::Replay { status, body }))) => {
+        let record = IdempotencyRecord {
+            client_key: client_key.clone(),
+            key: key.clone(),
+            request: canonical.clone(),
+        };
+        match emulator.store.lookup(record, now as i64, ttl).await {
+            Ok(None) => {}
+            Ok(Some(Stored::Replay { status, body })) => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
                 let mut response = json_response(status, body);
                 response
@@ -271,14 +269,13 @@ async fn create(
                     .insert("idempotent-replayed", HeaderValue::from_static("true"));
                 return response;
             }
-            Ok(Ok(Some(Stored::Mismatch))) => {
+            Ok(Some(Stored::Mismatch)) => {
                 return (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     Json(IdempotencyErrorBody::mismatch()),
                 )
                     .into_response();
             }
-            Ok(Err(error)) => return internal_error(error),
             Err(error) => return internal_error(error),
         }
     }
@@ -306,32 +303,26 @@ async fn create(
         // Failed validation is not stored against the key: fixing the body and retrying works.
         Err(messages) => return bad_request(messages),
     };
-    let user_agent = request_headers
-        .get(header::USER_AGENT)
-        .and_then(|agent| agent.to_str().ok())
-        .map(str::to_owned);
-    let ip = peer.map(|Extension(Peer(peer))| peer.ip().to_string());
-    let shared = Arc::clone(&emulator);
-    let inserted = tokio::task::spawn_blocking(move || {
-        let record = idempotency_key.as_deref().map(|key| IdempotencyRecord {
-            client_key: &client_key,
-            key,
-            request: &canonical,
-        });
-        let audit = Audit {
-            client_key: &client_key,
-            ip,
-            user_agent: user_agent.as_deref(),
-            idempotency_key: idempotency_key.as_deref(),
-        };
-        shared
-            .store
-            .insert(&new, record.as_ref(), &audit, now as i64, respond)
-    })
-    .await;
-    let (inserted, body) = match inserted {
-        Ok(Ok(inserted)) => inserted,
-        Ok(Err(error)) => return internal_error(error),
+    let audit = Audit {
+        client_key: client_key.clone(),
+        ip: peer.map(|Extension(Peer(peer))| peer.ip().to_string()),
+        user_agent: request_headers
+            .get(header::USER_AGENT)
+            .and_then(|agent| agent.to_str().ok())
+            .map(str::to_owned),
+        idempotency_key: idempotency_key.clone(),
+    };
+    let record = idempotency_key.map(|key| IdempotencyRecord {
+        client_key,
+        key,
+        request: canonical,
+    });
+    let (inserted, body) = match emulator
+        .store
+        .insert(new, record, audit, now as i64, respond)
+        .await
+    {
+        Ok(inserted) => inserted,
         Err(error) => return internal_error(error),
     };
     if plan.drop_after_commit {
@@ -411,17 +402,16 @@ fn new_customer(value: &Value, app_id: &str) -> Result<NewCustomer, Vec<String>>
 }
 
 async fn get_one(State(emulator): State<Shared>, Path(id): Path<String>) -> Response {
-    let shared = Arc::clone(&emulator);
-    let lookup = id.clone();
-    match tokio::task::spawn_blocking(move || shared.store.get(&shared.config.app_id, &lookup))
+    match emulator
+        .store
+        .get(emulator.config.app_id.clone(), id.clone())
         .await
     {
-        Ok(Ok(Some(customer))) => Json(customer).into_response(),
-        Ok(Ok(None)) => http_error(
+        Ok(Some(customer)) => Json(customer).into_response(),
+        Ok(None) => http_error(
             StatusCode::NOT_FOUND,
             format!("Customer with ID {id} not found"),
         ),
-        Ok(Err(error)) => internal_error(error),
         Err(error) => internal_error(error),
     }
 }
@@ -434,18 +424,19 @@ async fn list(
         Ok(filter) => filter,
         Err(messages) => return bad_request(messages),
     };
-    let shared = Arc::clone(&emulator);
-    let page = filter.clone();
-    match tokio::task::spawn_blocking(move || shared.store.list(&shared.config.app_id, &page)).await
+    let (skip, take) = (filter.skip, filter.take);
+    match emulator
+        .store
+        .list(emulator.config.app_id.clone(), filter)
+        .await
     {
-        Ok(Ok((data, total))) => Json(CustomerList {
+        Ok((data, total)) => Json(CustomerList {
             data,
             total,
-            skip: filter.skip,
-            take: filter.take,
+            skip,
+            take,
         })
         .into_response(),
-        Ok(Err(error)) => internal_error(error),
         Err(error) => internal_error(error),
     }
 }
