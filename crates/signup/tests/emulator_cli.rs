@@ -69,7 +69,11 @@ fn temp_dir(name: &str) -> PathBuf {
 #[test]
 fn prints_its_address_first_and_generated_credentials_that_work() {
     let dir = temp_dir("credentials");
-    let (mut child, base, rest) = emulator(&dir.join("nested/db.sqlite3"), &[], false);
+    let (mut child, base, rest) = emulator(
+        &dir.join("nested/db.sqlite3"),
+        &["--app-id", "app_cli"],
+        false,
+    );
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let key = rest[1]
         .trim()
@@ -82,12 +86,18 @@ fn prints_its_address_first_and_generated_credentials_that_work() {
         .unwrap()
         .to_owned();
     let response = reqwest::blocking::Client::new()
-        .get(format!("{base}/api/v0/customers"))
+        .post(format!("{base}/api/v0/customers"))
         .header("x-client-key", key)
         .header("x-client-secret", secret)
+        .json(&json!({"first_name": "A", "last_name": "B", "phone_number": "+15551234567"}))
         .send()
         .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 201);
+    let customer: Value = response.json().unwrap();
+    assert_eq!(
+        (customer["appId"].as_str(), customer["app_id"].as_str()),
+        (Some("app_cli"), Some("app_cli"))
+    );
     assert!(
         dir.join("nested/db.sqlite3").exists(),
         "the database folder is created"
