@@ -74,15 +74,7 @@ impl Kind {
 }
 
 /// Field numbers on the wire: 0 is the body, then the API fields in check order.
-const FIELDS: [Field; 7] = [
-    Field::Body,
-    Field::FirstName,
-    Field::LastName,
-    Field::PhoneNumber,
-    Field::Email,
-    Field::CustomerType,
-    Field::Status,
-];
+const FIELDS: [Field; 7] = Field::ALL;
 
 /// Code numbers on the wire.
 const CODES: [Code; 9] = [

@@ -27,6 +27,17 @@ pub enum Field {
 impl Field {
     /// The six API fields, in check order (without [`Field::Body`]).
     pub const API: [Field; 6] = [
+        Field::ALL[1],
+        Field::ALL[2],
+        Field::ALL[3],
+        Field::ALL[4],
+        Field::ALL[5],
+        Field::ALL[6],
+    ];
+
+    /// Every field: the body, then the six API fields in check order.
+    pub const ALL: [Field; 7] = [
+        Field::Body,
         Field::FirstName,
         Field::LastName,
         Field::PhoneNumber,

@@ -64,6 +64,15 @@ impl Server {
             .header("x-client-secret", SECRET)
     }
 
+    async fn create_keyed(&self, key: &str, body: &Value) -> Response {
+        self.post()
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     async fn create(&self, body: &Value) -> Response {
         self.post().json(body).send().await.unwrap()
     }
@@ -228,43 +237,19 @@ async fn refuses_a_duplicate_email_in_any_case() {
 async fn replays_the_original_response_for_the_same_idempotency_key() {
     let server = start(config()).await;
     let key = new_key();
-    let first = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("j@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let first = server.create_keyed(&key, &john("j@example.com")).await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let first = first.text().await.unwrap();
-    let again = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("j@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let again = server.create_keyed(&key, &john("j@example.com")).await;
     assert_eq!(again.status(), StatusCode::CREATED);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.text().await.unwrap(), first);
     assert_eq!(server.total().await, 1);
     // A stored duplicate-email 409 replays as well.
     let other = new_key();
-    let conflict = server
-        .post()
-        .header("idempotency-key", &other)
-        .json(&john("J@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let conflict = server.create_keyed(&other, &john("J@example.com")).await;
     assert_eq!(conflict.status(), StatusCode::CONFLICT);
-    let replayed = server
-        .post()
-        .header("idempotency-key", &other)
-        .json(&john("J@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let replayed = server.create_keyed(&other, &john("J@example.com")).await;
     assert_eq!(replayed.status(), StatusCode::CONFLICT);
     assert_eq!(replayed.headers()["idempotent-replayed"], "true");
 }
@@ -273,20 +258,8 @@ async fn replays_the_original_response_for_the_same_idempotency_key() {
 async fn refuses_a_reused_key_with_another_body() {
     let server = start(config()).await;
     let key = new_key();
-    server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("a@example.com"))
-        .send()
-        .await
-        .unwrap();
-    let response = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("b@example.com"))
-        .send()
-        .await
-        .unwrap();
+    server.create_keyed(&key, &john("a@example.com")).await;
+    let response = server.create_keyed(&key, &john("b@example.com")).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         response.json::<IdempotencyErrorBody>().await.unwrap(),
@@ -324,26 +297,14 @@ async fn answers_409_while_the_first_request_with_a_key_is_in_flight() {
         })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let response = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("a@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.create_keyed(&key, &john("a@example.com")).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert_eq!(
         response.json::<IdempotencyErrorBody>().await.unwrap(),
         IdempotencyErrorBody::in_use()
     );
     assert_eq!(slow.await.unwrap(), StatusCode::CREATED);
-    let replay = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("a@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let replay = server.create_keyed(&key, &john("a@example.com")).await;
     assert_eq!(replay.status(), StatusCode::CREATED);
     assert_eq!(server.total().await, 1);
 }
@@ -353,21 +314,9 @@ async fn does_not_store_failed_validation_against_the_key() {
     let server = start(config()).await;
     let key = new_key();
     let bad = json!({"first_name": "", "last_name": "Doe", "phone_number": "+1-555-123-4567"});
-    let response = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
+    let response = server.create_keyed(&key, &bad).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let response = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("a@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.create_keyed(&key, &john("a@example.com")).await;
     assert_eq!(
         response.status(),
         StatusCode::CREATED,
@@ -381,21 +330,9 @@ async fn forgets_keys_after_their_time_to_live() {
     config.idempotency_ttl = Duration::from_secs(1);
     let server = start(config).await;
     let key = new_key();
-    server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("a@example.com"))
-        .send()
-        .await
-        .unwrap();
+    server.create_keyed(&key, &john("a@example.com")).await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let response = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("b@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.create_keyed(&key, &john("b@example.com")).await;
     assert_eq!(
         response.status(),
         StatusCode::CREATED,
@@ -412,13 +349,7 @@ async fn scopes_idempotency_keys_per_client_key() {
         .push(("other-key".into(), "other-secret".into()));
     let server = start(config).await;
     let key = new_key();
-    let first = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("a@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let first = server.create_keyed(&key, &john("a@example.com")).await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let other = server
         .client
@@ -599,13 +530,7 @@ async fn injects_faults_only_when_asked() {
         "the connection closes without a response: {dropped:?}"
     );
     assert_eq!(server.total().await, 1, "but the customer was committed");
-    let retry = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("a@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let retry = server.create_keyed(&key, &john("a@example.com")).await;
     assert_eq!(retry.status(), StatusCode::CREATED);
     assert_eq!(retry.headers()["idempotent-replayed"], "true");
     assert_eq!(server.total().await, 1);
@@ -638,12 +563,8 @@ async fn keeps_customers_and_keys_across_restarts() {
     let key = new_key();
     let server = start_with(config(), &db).await;
     let created: Value = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("a@example.com"))
-        .send()
+        .create_keyed(&key, &john("a@example.com"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -659,13 +580,7 @@ async fn keeps_customers_and_keys_across_restarts() {
         .await
         .unwrap();
     assert_eq!(fetched, created);
-    let replay = server
-        .post()
-        .header("idempotency-key", &key)
-        .json(&john("a@example.com"))
-        .send()
-        .await
-        .unwrap();
+    let replay = server.create_keyed(&key, &john("a@example.com")).await;
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     assert_eq!(replay.json::<Value>().await.unwrap(), created);
 }
