@@ -31,6 +31,19 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code.
+    pub const ALL: [Code; 9] = [
+        Code::InvalidBody,
+        Code::Required,
+        Code::NotAString,
+        Code::TooLong,
+        Code::InvalidCharacters,
+        Code::MissingCountryCode,
+        Code::InvalidPhone,
+        Code::InvalidEmail,
+        Code::InvalidEnum,
+    ];
+
     /// The code as it appears in reports (`required`, `too_long`, ...).
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -65,6 +78,14 @@ pub struct FieldError {
 impl FieldError {
     pub(crate) const fn new(field: Field, code: Code) -> FieldError {
         FieldError { field, code }
+    }
+
+    /// The error whose message is `message`, if any: reads an API 400 body back into fields.
+    pub fn from_message(message: &str) -> Option<FieldError> {
+        Field::ALL
+            .into_iter()
+            .flat_map(|field| Code::ALL.map(|code| FieldError { field, code }))
+            .find(|error| error.message() == message)
     }
 
     /// The English message of this error, exactly as in the API's 400 body.

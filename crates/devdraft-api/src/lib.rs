@@ -18,6 +18,9 @@
 //! );
 //! ```
 
+#[cfg(feature = "client")]
+pub mod client;
+
 use customer_validation::{Customer as Normalized, CustomerType, Status};
 use serde::{Deserialize, Serialize};
 

@@ -15,4 +15,5 @@
 
 pub mod emulator;
 pub mod records;
+pub mod serve;
 pub mod validate;

@@ -38,6 +38,8 @@ enum Command {
     },
     /// Run a local, stateful Devdraft customers API (SQLite) for development and tests.
     Emulator(EmulatorArgs),
+    /// Run the proxy: POST /api/customers to Devdraft (or the built-in emulator), and the widget.
+    Serve(ServeArgs),
 }
 
 /// `signup emulator`'s flags.
@@ -65,6 +67,44 @@ struct EmulatorArgs {
     /// also enables the `x-emulator-fault` request header (`""` enables only the header).
     #[arg(long)]
     faults: Option<String>,
+}
+
+/// `signup serve`'s flags. The Devdraft credentials are read from the environment only
+/// (`DEVDRAFT_CLIENT_KEY`, `DEVDRAFT_CLIENT_SECRET`), never from flags, so they stay out of `ps`.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Where to listen; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The Devdraft base URL; with no upstream and no credentials, the built-in emulator is used.
+    #[arg(long, env = "DEVDRAFT_BASE_URL")]
+    upstream: Option<String>,
+    /// Serve the widget's files from this folder (e.g. `dist`).
+    #[arg(long)]
+    static_dir: Option<PathBuf>,
+    /// An origin (`https://shop.example`) allowed to call the API from another site; repeatable.
+    #[arg(long = "allow-origin")]
+    allow_origins: Vec<String>,
+    /// Creates per minute per client IP; 0 turns the limit off.
+    #[arg(long, default_value_t = 10)]
+    rate_limit: u32,
+    /// How many reverse proxies in front append to X-Forwarded-For (0: use the peer address).
+    #[arg(long, default_value_t = 0)]
+    trusted_proxies: usize,
+    /// Append one JSON line per create attempt to this file.
+    #[arg(long)]
+    audit_log: Option<PathBuf>,
+    /// The phone form sent upstream: as entered (`+1-555-123-4567`) or E.164 (`+15551234567`).
+    #[arg(long, value_enum, default_value = "entered")]
+    phone_format: PhoneFormatArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PhoneFormatArg {
+    /// As the user entered it, trimmed.
+    Entered,
+    /// E.164 digits.
+    E164,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -101,7 +141,41 @@ fn main() -> ExitCode {
                 faults: args.faults,
             }))
         }
+        Command::Serve(args) => {
+            let credentials = match (
+                env_var("DEVDRAFT_CLIENT_KEY"),
+                env_var("DEVDRAFT_CLIENT_SECRET"),
+            ) {
+                (Some(key), Some(secret)) => Some((key, secret)),
+                (None, None) => None,
+                _ => {
+                    eprintln!(
+                        "signup: set both DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET, or neither"
+                    );
+                    return ExitCode::FAILURE;
+                }
+            };
+            serve_forever(signup::serve::run(signup::serve::Options {
+                listen: args.listen,
+                upstream: args.upstream,
+                credentials,
+                static_dir: args.static_dir,
+                allow_origins: args.allow_origins,
+                rate_limit: args.rate_limit,
+                trusted_proxies: args.trusted_proxies,
+                audit_log: args.audit_log,
+                phone_format: match args.phone_format {
+                    PhoneFormatArg::Entered => devdraft_api::PhoneFormat::Entered,
+                    PhoneFormatArg::E164 => devdraft_api::PhoneFormat::E164,
+                },
+            }))
+        }
     }
+}
+
+/// An environment variable that is set and not empty.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 /// Runs a server on a multi-threaded runtime; errors end the program with status 1.

@@ -1,0 +1,275 @@
+//! An async client for `POST /api/v0/customers` that retries safely.
+//!
+//! Every attempt of one create carries the same idempotency key, so retrying after a timeout,
+//! a dropped connection, a 5xx, a 429 or a 409 "key in use" can replay but never create a
+//! second customer. A duplicate email, a validation error, a key mismatch and bad credentials
+//! are answers, never retried.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+
+use crate::{
+    CreateCustomerRequest, Customer, HttpErrorBody, IdempotencyErrorBody, ValidationErrorBody,
+    headers, paths,
+};
+
+/// How hard to try.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// The most attempts for one create.
+    pub max_attempts: u32,
+    /// The first backoff; it doubles each time (with full jitter).
+    pub base_delay: Duration,
+    /// The longest single wait (also caps `Retry-After`).
+    pub max_delay: Duration,
+    /// The whole create, every attempt and wait included, must end within this.
+    pub deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+            deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Where the client connects and how long it waits.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// The API's base URL, e.g. `https://api.devdraft.ai`.
+    pub base_url: String,
+    /// `x-client-key`.
+    pub client_key: String,
+    /// `x-client-secret`. Never logged: `Debug` redacts it.
+    pub client_secret: String,
+    /// Connection timeout.
+    pub connect_timeout: Duration,
+    /// Timeout of one attempt.
+    pub request_timeout: Duration,
+    /// Retries.
+    pub retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("client_key", &self.client_key)
+            .field("client_secret", &"<redacted>")
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientConfig {
+    /// Defaults: 2 s to connect, 5 s per attempt, [`RetryPolicy::default`].
+    pub fn new(
+        base_url: impl Into<String>,
+        client_key: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        ClientConfig {
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            client_key: client_key.into(),
+            client_secret: client_secret.into(),
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// What became of a create.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreateOutcome {
+    /// Created (or replayed): the customer.
+    Created(Box<Customer>),
+    /// The API refused the body (400).
+    Invalid(ValidationErrorBody),
+    /// The app already has a customer with this email (409).
+    DuplicateEmail,
+    /// The idempotency key was used with another body (422).
+    IdempotencyMismatch,
+    /// No answer worth passing on, after every retry allowed.
+    Failed(Failure),
+}
+
+/// Why a create failed for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Still rate-limited (429) or the key still in use (409) at the deadline.
+    Busy,
+    /// The last attempt timed out.
+    Timeout,
+    /// The last attempt got a 5xx, a dropped connection or a body that made no sense.
+    Unavailable,
+    /// The API refused the credentials (401/403): configuration, not a retry, fixes this.
+    Unauthorized,
+}
+
+fn parsed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+    serde_json::from_slice(body).ok()
+}
+
+/// One attempt's verdict: done, or worth another try after a wait.
+enum Attempt {
+    Done(CreateOutcome),
+    Retry {
+        failure: Failure,
+        after: Option<Duration>,
+    },
+}
+
+/// The client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: ClientConfig,
+}
+
+impl Client {
+    /// A client with its own connection pool.
+    pub fn new(config: ClientConfig) -> Result<Client, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()?;
+        Ok(Client { http, config })
+    }
+
+    /// Creates a customer, retrying with the same `idempotency_key` until an answer, the
+    /// attempt limit or the deadline.
+    pub async fn create_customer(
+        &self,
+        request: &CreateCustomerRequest,
+        idempotency_key: &str,
+    ) -> CreateOutcome {
+        let policy = &self.config.retry;
+        let start = Instant::now();
+        let mut last = Failure::Unavailable;
+        for attempt in 0..policy.max_attempts.max(1) {
+            match self.attempt(request, idempotency_key).await {
+                Attempt::Done(outcome) => return outcome,
+                Attempt::Retry { failure, after } => {
+                    last = failure;
+                    // Exponential backoff with full jitter; a server's Retry-After wins.
+                    let ceiling = policy
+                        .base_delay
+                        .saturating_mul(1 << attempt.min(16))
+                        .min(policy.max_delay);
+                    let wait = after
+                        .unwrap_or_else(|| ceiling.mul_f64(fastrand::f64()))
+                        .min(policy.max_delay);
+                    if start.elapsed() + wait >= policy.deadline {
+                        break;
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+        CreateOutcome::Failed(last)
+    }
+
+    async fn attempt(&self, request: &CreateCustomerRequest, idempotency_key: &str) -> Attempt {
+        let sent = self
+            .http
+            .post(format!("{}{}", self.config.base_url, paths::CUSTOMERS))
+            .header(headers::CLIENT_KEY, &self.config.client_key)
+            .header(headers::CLIENT_SECRET, &self.config.client_secret)
+            .header(headers::IDEMPOTENCY_KEY, idempotency_key)
+            .json(request)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => {
+                let failure = if error.is_timeout() {
+                    Failure::Timeout
+                } else {
+                    Failure::Unavailable
+                };
+                return Attempt::Retry {
+                    failure,
+                    after: None,
+                };
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(headers::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        // A body cut off mid-way (a dropped connection) is no answer: retry.
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(error) => {
+                let failure = if error.is_timeout() {
+                    Failure::Timeout
+                } else {
+                    Failure::Unavailable
+                };
+                return Attempt::Retry {
+                    failure,
+                    after: None,
+                };
+            }
+        };
+        match status {
+            StatusCode::CREATED | StatusCode::OK => match parsed(&body) {
+                Some(customer) => Attempt::Done(CreateOutcome::Created(Box::new(customer))),
+                None => Attempt::Retry {
+                    failure: Failure::Unavailable,
+                    after: None,
+                },
+            },
+            StatusCode::BAD_REQUEST => match parsed(&body) {
+                Some(invalid) => Attempt::Done(CreateOutcome::Invalid(invalid)),
+                None => Attempt::Done(CreateOutcome::Invalid(ValidationErrorBody::new(Vec::new()))),
+            },
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                Attempt::Done(CreateOutcome::Failed(Failure::Unauthorized))
+            }
+            StatusCode::CONFLICT => {
+                if parsed(&body)
+                    .is_some_and(|conflict: HttpErrorBody| conflict.is_duplicate_email())
+                {
+                    Attempt::Done(CreateOutcome::DuplicateEmail)
+                } else if parsed(&body).is_some_and(|conflict: IdempotencyErrorBody| {
+                    conflict == IdempotencyErrorBody::in_use()
+                }) {
+                    // The first attempt is still running upstream: wait, then replay it.
+                    Attempt::Retry {
+                        failure: Failure::Busy,
+                        after: retry_after,
+                    }
+                } else {
+                    Attempt::Done(CreateOutcome::Failed(Failure::Unavailable))
+                }
+            }
+            StatusCode::UNPROCESSABLE_ENTITY => Attempt::Done(CreateOutcome::IdempotencyMismatch),
+            StatusCode::TOO_MANY_REQUESTS => Attempt::Retry {
+                failure: Failure::Busy,
+                after: retry_after.or(Some(Duration::from_secs(1))),
+            },
+            status if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT => {
+                let failure = if status == StatusCode::GATEWAY_TIMEOUT {
+                    Failure::Timeout
+                } else {
+                    Failure::Unavailable
+                };
+                Attempt::Retry {
+                    failure,
+                    after: retry_after,
+                }
+            }
+            _ => Attempt::Done(CreateOutcome::Failed(Failure::Unavailable)),
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The backend proxy between any web page and Devdraft.
+//!
+//! `POST /api/customers` takes a customer from the browser, checks it with
+//! `customer-validation`, and creates it upstream with the Devdraft credentials the browser
+//! never sees, the normalized body only, and an idempotency key derived from the browser's, so
+//! a retry (the browser's or ours) never creates a second customer. It also serves the widget's
+//! static files, with security headers. Nothing else is reachable: no read of customer data.
+//!
+//! `main` (in the `signup` crate) reads configuration and serves `app(proxy)`; tests call it
+//! the same way against the emulator.
+
+pub mod audit;
+pub mod client_ip;
+pub mod idempotency;
+pub mod limit;
+mod routes;
+
+use std::{path::PathBuf, sync::Arc};
+
+use devdraft_api::{
+    PhoneFormat,
+    client::{Client, ClientConfig},
+};
+
+pub use crate::routes::app;
+
+/// How the proxy behaves.
+#[derive(Debug)]
+pub struct Config {
+    /// The upstream API and its credentials.
+    pub upstream: ClientConfig,
+    /// Which phone form goes upstream.
+    pub phone_format: PhoneFormat,
+    /// Origins (`https://shop.example`) allowed to call the API from another site.
+    pub allow_origins: Vec<String>,
+    /// Creates per minute per client IP; 0 turns the limit off.
+    pub rate_limit: u32,
+    /// How many reverse proxies in front append to `X-Forwarded-For`.
+    pub trusted_proxies: usize,
+    /// Requests handled at once before new ones are shed with 503.
+    pub max_concurrency: usize,
+    /// The widget's files, served at `/`.
+    pub static_dir: Option<PathBuf>,
+    /// Where audit lines go.
+    pub audit_log: Option<PathBuf>,
+    /// The secret for deriving upstream idempotency keys; `None` derives one from the client
+    /// secret.
+    pub idempotency_secret: Option<String>,
+}
+
+impl Config {
+    /// Defaults: entered phone form, no other origins, 10 creates per minute per IP, no proxies
+    /// trusted, 256 requests at once, no static files, no audit file.
+    pub fn new(upstream: ClientConfig) -> Config {
+        Config {
+            upstream,
+            phone_format: PhoneFormat::Entered,
+            allow_origins: Vec::new(),
+            rate_limit: 10,
+            trusted_proxies: 0,
+            max_concurrency: 256,
+            static_dir: None,
+            audit_log: None,
+            idempotency_secret: None,
+        }
+    }
+}
+
+/// The proxy's state.
+pub struct Proxy {
+    config: Config,
+    client: Client,
+    keys: idempotency::KeyDeriver,
+    limiter: Arc<dyn limit::RateLimiter>,
+    audit: audit::AuditLog,
+}
+
+/// Why the proxy could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The HTTP client could not be built.
+    Client(String),
+    /// The audit log could not be opened.
+    AuditLog(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Client(error) => {
+                write!(f, "cannot build the upstream HTTP client: {error}")
+            }
+            StartError::AuditLog(error) => write!(f, "cannot open the audit log: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl Proxy {
+    /// A proxy for `config`, rate-limiting in memory.
+    pub fn new(config: Config) -> Result<Proxy, StartError> {
+        let limiter = Arc::new(limit::MemoryRateLimiter::new(config.rate_limit));
+        Self::with_limiter(config, limiter)
+    }
+
+    /// A proxy whose rate-limit state lives in `limiter` (shared by several instances).
+    pub fn with_limiter(
+        config: Config,
+        limiter: Arc<dyn limit::RateLimiter>,
+    ) -> Result<Proxy, StartError> {
+        let client = Client::new(config.upstream.clone())
+            .map_err(|error| StartError::Client(error.to_string()))?;
+        let keys = match &config.idempotency_secret {
+            Some(secret) => idempotency::KeyDeriver::new(secret.as_bytes()),
+            None => idempotency::KeyDeriver::from_client_secret(&config.upstream.client_secret),
+        };
+        let audit =
+            audit::AuditLog::open(config.audit_log.as_deref()).map_err(StartError::AuditLog)?;
+        Ok(Proxy {
+            config,
+            client,
+            keys,
+            limiter,
+            audit,
+        })
+    }
+}

@@ -1,0 +1,386 @@
+//! The proxy's HTTP surface: `POST /api/customers`, `GET /health`, the static files.
+
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use axum::{
+    BoxError, Extension, Json, Router,
+    body::Bytes,
+    error_handling::HandleErrorLayer,
+    extract::{ConnectInfo, DefaultBodyLimit, Request, State, rejection::BytesRejection},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use customer_validation::{Field, FieldError, RawCustomer, validate};
+use devdraft_api::{
+    CreateCustomerRequest, DUPLICATE_EMAIL, IdempotencyErrorBody,
+    client::{CreateOutcome, Failure},
+};
+use serde_json::{Value, json};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use tower::ServiceBuilder;
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
+
+use crate::{Proxy, audit::Entry, audit::mask_email, client_ip::client_ip, limit::Verdict};
+
+type Shared = Arc<Proxy>;
+
+/// The largest body `POST /api/customers` takes.
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// The content security policy of every response: no inline script or style, WebAssembly
+/// allowed (`wasm-unsafe-eval`), nothing from other origins, no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+                       img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; \
+                       form-action 'self'; object-src 'none'";
+
+/// The proxy's routes.
+pub fn app(proxy: Arc<Proxy>) -> Router {
+    let shed = ServiceBuilder::new()
+        // Outermost first: turn "overloaded" into a 503, shed what is over the limit, limit.
+        .layer(HandleErrorLayer::new(|_: BoxError| async {
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server is busy; retry in a moment",
+            )
+        }))
+        .load_shed()
+        .concurrency_limit(proxy.config.max_concurrency.max(1));
+    let api = Router::new()
+        .route(
+            "/api/customers",
+            post(create).options(|| async { StatusCode::NO_CONTENT }),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&proxy),
+            origin_policy,
+        ))
+        .layer(shed);
+    let router = Router::new()
+        .merge(api)
+        .route("/health", get(|| async { Json(json!({"status": "ok"})) }));
+    let router = match &proxy.config.static_dir {
+        Some(dir) => router.fallback_service(ServeDir::new(dir)),
+        None => router.fallback(|| async { error(StatusCode::NOT_FOUND, "Not found") }),
+    };
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    headers
+        .into_iter()
+        .fold(router.with_state(proxy), |router, (name, value)| {
+            router.layer(SetResponseHeaderLayer::if_not_present(
+                name,
+                HeaderValue::from_static(value),
+            ))
+        })
+}
+
+/// A JSON error in the API's shape: `{"statusCode", "message", "error"}`.
+fn error(status: StatusCode, message: &str) -> Response {
+    let body = json!({"statusCode": status.as_u16(), "message": message, "error": status.canonical_reason().unwrap_or("Error")});
+    (status, Json(body)).into_response()
+}
+
+/// Who may call the API from a browser: the page's own origin, and `--allow-origin` ones (which
+/// get CORS headers and preflight answers). Any other `Origin` is refused with 403.
+async fn origin_policy(State(proxy): State<Shared>, request: Request, next: Next) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|origin| origin.to_str().ok())
+        .map(str::to_owned);
+    let Some(origin) = origin else {
+        // Not a browser's cross-site call (browsers send Origin with every POST).
+        return next.run(request).await;
+    };
+    let allowed = proxy
+        .config
+        .allow_origins
+        .iter()
+        .any(|allowed| allowed.trim_end_matches('/') == origin);
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok());
+    let same_origin = host.is_some_and(|host| {
+        origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority == host)
+    });
+    if !allowed && !same_origin {
+        return error(
+            StatusCode::FORBIDDEN,
+            "This origin is not allowed to call the API",
+        );
+    }
+    let preflight = request.method() == Method::OPTIONS;
+    let mut response = next.run(request).await;
+    if allowed {
+        let headers = response.headers_mut();
+        if let Ok(origin) = HeaderValue::from_str(&origin) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        if preflight {
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("POST"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("content-type, idempotency-key"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
+        }
+    }
+    response
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// What one create produced: the status, the body, and what the audit trail says.
+struct Answer {
+    status: StatusCode,
+    body: Value,
+    outcome: &'static str,
+    customer_id: Option<String>,
+    retry_after: Option<Duration>,
+}
+
+impl Answer {
+    fn new(status: StatusCode, outcome: &'static str, body: Value) -> Answer {
+        Answer {
+            status,
+            body,
+            outcome,
+            customer_id: None,
+            retry_after: None,
+        }
+    }
+
+    fn error(status: StatusCode, outcome: &'static str, message: &str) -> Answer {
+        let body = json!({"statusCode": status.as_u16(), "message": message, "error": status.canonical_reason().unwrap_or("Error")});
+        Answer::new(status, outcome, body)
+    }
+
+    /// A 400 in Devdraft's format plus the errors by field.
+    fn invalid(errors: &[FieldError], extra: &[&str]) -> Answer {
+        let messages: Vec<&str> = errors
+            .iter()
+            .map(|error| error.message())
+            .chain(extra.iter().copied())
+            .collect();
+        let body = json!({"statusCode": 400, "message": messages, "error": "Bad Request", "errors": errors});
+        Answer::new(StatusCode::BAD_REQUEST, "invalid", body)
+    }
+}
+
+async fn create(
+    State(proxy): State<Shared>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let peer = peer.map_or(
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        |Extension(ConnectInfo(peer))| peer,
+    );
+    let ip = client_ip(peer, &headers, proxy.config.trusted_proxies);
+    let mut email = None;
+    let answer = answer(&proxy, ip, &headers, body, &mut email).await;
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &HeaderValue| value.to_str().ok())
+    };
+    proxy.audit.record(&Entry {
+        time: OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default(),
+        request_id: &request_id,
+        client_ip: ip.to_string(),
+        user_agent: text(header::USER_AGENT),
+        origin: text(header::ORIGIN),
+        outcome: answer.outcome,
+        status: answer.status.as_u16(),
+        customer_id: answer.customer_id.as_deref(),
+        email: email.as_deref().map(mask_email),
+    });
+    let mut response = (answer.status, Json(answer.body)).into_response();
+    if let Ok(id) = HeaderValue::from_str(&request_id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), id);
+    }
+    if let Some(wait) = answer.retry_after {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs().max(1)),
+        );
+    }
+    response
+}
+
+async fn answer(
+    proxy: &Proxy,
+    ip: IpAddr,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    email: &mut Option<String>,
+) -> Answer {
+    if let Verdict::Deny { retry_after } = proxy.limiter.check(&ip.to_string(), now_unix()) {
+        let mut answer = Answer::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many requests; retry later",
+        );
+        answer.retry_after = Some(retry_after);
+        return answer;
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Answer::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the customer as JSON (Content-Type: application/json)",
+        );
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Answer::error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "The request body is larger than 16 KiB",
+            );
+        }
+        Err(_) => {
+            return Answer::error(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                "The request body could not be read",
+            );
+        }
+    };
+    let client_key = match headers.get(devdraft_api::headers::IDEMPOTENCY_KEY) {
+        None => uuid::Uuid::new_v4(),
+        Some(value) => match value
+            .to_str()
+            .ok()
+            .and_then(|key| uuid::Uuid::try_parse(key.trim()).ok())
+        {
+            Some(key) => key,
+            None => {
+                return Answer::error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    "The idempotency-key header must be a UUID",
+                );
+            }
+        },
+    };
+    let raw: RawCustomer<'_> = match serde_json::from_slice(&body) {
+        Ok(raw) => raw,
+        Err(_) => {
+            let error = FieldError {
+                field: Field::Body,
+                code: customer_validation::Code::InvalidBody,
+            };
+            return Answer::invalid(&[error], &[]);
+        }
+    };
+    let customer = match validate(&raw) {
+        Ok(customer) => customer,
+        Err(errors) => return Answer::invalid(errors.as_slice(), &[]),
+    };
+    *email = customer
+        .email
+        .as_ref()
+        .map(|email| email.normalized().into_owned());
+    let request = CreateCustomerRequest::from_validated(&customer, proxy.config.phone_format);
+    let upstream_key = proxy.keys.derive(&client_key).to_string();
+    match proxy.client.create_customer(&request, &upstream_key).await {
+        CreateOutcome::Created(customer) => {
+            let mut answer = Answer::new(StatusCode::CREATED, "created", json!(customer));
+            answer.customer_id = Some(customer.id.clone());
+            answer
+        }
+        CreateOutcome::Invalid(rejected) => {
+            // Only messages we know are passed on, each with its field; the rest is summarised.
+            let known: Vec<FieldError> = rejected
+                .message
+                .iter()
+                .filter_map(|m| FieldError::from_message(m))
+                .collect();
+            let unknown = rejected.message.len() - known.len();
+            let extra: &[&str] = if unknown > 0 || known.is_empty() {
+                &["Devdraft rejected the request"]
+            } else {
+                &[]
+            };
+            Answer::invalid(&known, extra)
+        }
+        CreateOutcome::DuplicateEmail => {
+            let error =
+                json!({"field": "email", "code": "duplicate_email", "message": DUPLICATE_EMAIL});
+            let body = json!({"statusCode": 409, "message": DUPLICATE_EMAIL, "error": "Conflict", "errors": [error]});
+            Answer::new(StatusCode::CONFLICT, "duplicate_email", body)
+        }
+        CreateOutcome::IdempotencyMismatch => Answer::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_mismatch",
+            json!(IdempotencyErrorBody::mismatch()),
+        ),
+        CreateOutcome::Failed(Failure::Busy) => {
+            let mut answer = Answer::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "upstream_busy",
+                "Devdraft is busy; retry in a moment",
+            );
+            answer.retry_after = Some(Duration::from_secs(5));
+            answer
+        }
+        CreateOutcome::Failed(Failure::Timeout) => Answer::error(
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream_timeout",
+            "Devdraft did not answer in time; retry with the same idempotency key",
+        ),
+        CreateOutcome::Failed(Failure::Unavailable) => Answer::error(
+            StatusCode::BAD_GATEWAY,
+            "upstream_unavailable",
+            "Devdraft could not be reached; retry with the same idempotency key",
+        ),
+        CreateOutcome::Failed(Failure::Unauthorized) => {
+            tracing::error!(
+                "Devdraft refused the proxy's credentials: check DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET"
+            );
+            Answer::error(
+                StatusCode::BAD_GATEWAY,
+                "upstream_unauthorized",
+                "The server is misconfigured; the request was not sent",
+            )
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `signup serve`: the proxy, with the emulator in-process when no Devdraft is configured.
+
+use std::{io::Write, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use anyhow::{Context, Result, bail};
+use devdraft_api::{PhoneFormat, client::ClientConfig};
+use devdraft_emulator::{Config as EmulatorConfig, Emulator};
+use signup_proxy::{Config, Proxy};
+
+/// What `signup serve` was asked for. Credentials come from the environment only.
+#[derive(Debug)]
+pub struct Options {
+    /// Where to listen (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// The Devdraft base URL (`--upstream` or `DEVDRAFT_BASE_URL`).
+    pub upstream: Option<String>,
+    /// `DEVDRAFT_CLIENT_KEY` and `DEVDRAFT_CLIENT_SECRET`.
+    pub credentials: Option<(String, String)>,
+    /// The widget's files.
+    pub static_dir: Option<PathBuf>,
+    /// Origins allowed to call the API cross-site.
+    pub allow_origins: Vec<String>,
+    /// Creates per minute per client IP (0: off).
+    pub rate_limit: u32,
+    /// Reverse proxies in front.
+    pub trusted_proxies: usize,
+    /// The audit log file.
+    pub audit_log: Option<PathBuf>,
+    /// Which phone form goes upstream.
+    pub phone_format: PhoneFormat,
+}
+
+/// Where the built-in emulator keeps its data.
+const EMBEDDED_DB: &str = ".signup/emulator.sqlite3";
+
+/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+pub async fn run(options: Options) -> Result<()> {
+    let (upstream, credentials, embedded) = match (options.upstream, options.credentials) {
+        (upstream, Some(credentials)) => (
+            upstream.unwrap_or_else(|| "https://api.devdraft.ai".to_owned()),
+            credentials,
+            None,
+        ),
+        (None, None) => {
+            let (url, credentials) = start_embedded_emulator().await?;
+            (url.clone(), credentials, Some(url))
+        }
+        (Some(_), None) => bail!(
+            "an upstream is set but no credentials: set DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET \
+             (or set neither, nor the upstream, to use the built-in emulator)"
+        ),
+    };
+    let mut config = Config::new(ClientConfig::new(
+        upstream.clone(),
+        credentials.0,
+        credentials.1,
+    ));
+    config.static_dir = options.static_dir;
+    config.allow_origins = options.allow_origins;
+    config.rate_limit = options.rate_limit;
+    config.trusted_proxies = options.trusted_proxies;
+    config.audit_log = options.audit_log;
+    config.phone_format = options.phone_format;
+    config.idempotency_secret = std::env::var("SIGNUP_IDEMPOTENCY_SECRET").ok();
+    let proxy = Proxy::new(config)?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
+    let address = listener.local_addr()?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on http://{address}")?;
+    match &embedded {
+        Some(url) => writeln!(
+            out,
+            "no Devdraft configured: using the built-in emulator at {url} (data in {EMBEDDED_DB}); \
+             set DEVDRAFT_BASE_URL, DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET to use Devdraft"
+        )?,
+        None => writeln!(out, "forwarding creates to {upstream}")?,
+    }
+    out.flush()?;
+    drop(out);
+    let app =
+        signup_proxy::app(Arc::new(proxy)).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+/// The emulator on a loopback port of its own, with fresh credentials only this process knows.
+async fn start_embedded_emulator() -> Result<(String, (String, String))> {
+    let key = format!("embedded_{}", uuid::Uuid::new_v4().simple());
+    let secret = uuid::Uuid::new_v4().simple().to_string();
+    let mut config = EmulatorConfig::new(key.clone(), secret.clone());
+    // The proxy limits per client IP; the emulator's own limit would only slow a demo down.
+    config.rate_limit = 0;
+    std::fs::create_dir_all(".signup")
+        .context("cannot create .signup/ for the built-in emulator")?;
+    let emulator = Emulator::open(config, EMBEDDED_DB.as_ref())
+        .with_context(|| format!("cannot open the built-in emulator's database {EMBEDDED_DB}"))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(devdraft_emulator::serve(
+        listener,
+        devdraft_emulator::app(Arc::new(emulator)),
+    ));
+    Ok((url, (key, secret)))
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    // In-flight requests get this long to finish; axum stops accepting at once.
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        std::process::exit(0);
+    });
+}
