@@ -8,6 +8,7 @@ mod js;
 #[path = "../../customer-validation/benches/sample.rs"]
 mod sample;
 mod sdk;
+mod serve;
 mod setup;
 mod test;
 
@@ -29,7 +30,9 @@ tasks:
   js-test    build the package, then run its Node and headless Chromium tests
   bench-js   the JavaScript package against valibot and zod (ns/record), and its size
   sdk        the official Python SDK (PyPI devdraft) against `signup emulator`
-  serve      build the widget and serve the demo page (arrives with the proxy)
+  dist       build the release widget and demo page into dist/ (Trunk, wasm-opt -Oz)
+  serve      dist, then `signup serve --static-dir dist` with the built-in emulator; arguments
+             after `--` go to `signup serve` (e.g. `-- --listen 127.0.0.1:0`)
   gen-phone  regenerate the phone calling-code table from libphonenumber-js metadata
 ";
 
@@ -42,10 +45,8 @@ fn main() -> Result<()> {
         "setup" => setup::run(&sh),
         "test" => test::run(&sh),
         "bench" => bench::run(&sh, &args[1..]),
-        "serve" => bail!(
-            "`cargo xtask serve` arrives with the proxy (`signup serve`); until then, \
-             `cargo run -p signup -- validate FILE` checks customer files"
-        ),
+        "dist" => serve::dist(&sh),
+        "serve" => serve::serve(&sh, &args[1..]),
         "js" => js::run(&sh),
         "sdk" => sdk::run(&sh),
         "js-test" => js::test(&sh),
