@@ -1,0 +1,164 @@
+//! `signup serve` as a process: the built-in emulator by default, configuration errors, and a
+//! graceful stop on SIGTERM.
+
+use std::{
+    io::{BufRead, BufReader, Lines},
+    path::{Path, PathBuf},
+    process::{Child, ChildStdout, Command, Stdio},
+    thread,
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+
+fn signup() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_signup"));
+    for name in [
+        "DEVDRAFT_CLIENT_KEY",
+        "DEVDRAFT_CLIENT_SECRET",
+        "DEVDRAFT_BASE_URL",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("signup-serve-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Spawns `command` and reads its first line: `listening on http://ADDR`.
+fn start(mut command: Command) -> (Child, String, Lines<BufReader<ChildStdout>>) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {first}"))
+        .to_owned();
+    (child, base, lines)
+}
+
+fn john() -> Value {
+    json!({"first_name": "John", "last_name": "Doe", "phone_number": "+1-555-123-4567"})
+}
+
+#[test]
+fn runs_the_built_in_emulator_when_no_devdraft_is_configured() {
+    let dir = temp_dir("embedded");
+    let mut command = signup();
+    command
+        .current_dir(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    let (mut child, base, mut lines) = start(command);
+    let second = lines.next().unwrap().unwrap();
+    assert!(second.contains("built-in emulator"), "{second}");
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{base}/api/customers"))
+        .json(&john())
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert!(Path::new(&dir).join(".signup/emulator.sqlite3").exists());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn refuses_an_upstream_without_credentials_and_credentials_as_flags() {
+    let output = signup()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "https://api.devdraft.ai",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("set DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET"),
+        "{stderr}"
+    );
+
+    let output = signup()
+        .args(["serve", "--client-secret", "s"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "there is no flag for the secret, so it never shows in ps"
+    );
+
+    let output = signup()
+        .args(["serve"])
+        .env("DEVDRAFT_CLIENT_KEY", "k")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn finishes_in_flight_requests_on_sigterm() {
+    let dir = temp_dir("sigterm");
+    let mut emulator = signup();
+    emulator
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+            "--faults",
+            "delay-ms=1000@1",
+        ])
+        .arg("--db")
+        .arg(dir.join("db.sqlite3"));
+    emulator
+        .env("DEVDRAFT_CLIENT_KEY", "k")
+        .env("DEVDRAFT_CLIENT_SECRET", "s");
+    let (mut emulator, upstream, _) = start(emulator);
+
+    let mut proxy = signup();
+    proxy.args(["serve", "--listen", "127.0.0.1:0", "--upstream", &upstream]);
+    proxy
+        .env("DEVDRAFT_CLIENT_KEY", "k")
+        .env("DEVDRAFT_CLIENT_SECRET", "s");
+    let (mut proxy, base, _lines) = start(proxy);
+
+    let request = thread::spawn(move || {
+        reqwest::blocking::Client::new()
+            .post(format!("{base}/api/customers"))
+            .json(&john())
+            .send()
+            .map(|response| response.status())
+    });
+    thread::sleep(Duration::from_millis(300));
+    let pid = proxy.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = request
+        .join()
+        .unwrap()
+        .expect("the in-flight request is answered");
+    assert_eq!(status, 201);
+    let exit = proxy.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    emulator.kill().unwrap();
+    emulator.wait().unwrap();
+}
