@@ -7,7 +7,14 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
+use bytes::Bytes;
+use http::{Method, Request, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::{
+    client::legacy::{Client as HyperClient, connect::HttpConnector},
+    rt::TokioExecutor,
+};
 
 use crate::{
     CreateCustomerRequest, Customer, HttpErrorBody, IdempotencyErrorBody, ValidationErrorBody,
@@ -125,21 +132,54 @@ enum Attempt {
     },
 }
 
-/// The client.
+/// The client: HTTP/1.1 over hyper with a keep-alive pool; `https://` with rustls and the
+/// Mozilla roots, `http://` for the emulator.
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    http: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
     config: ClientConfig,
+    url: http::Uri,
 }
+
+/// Why a client could not be built.
+#[derive(Debug)]
+pub struct ClientError(String);
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ClientError {}
 
 impl Client {
     /// A client with its own connection pool.
-    pub fn new(config: ClientConfig) -> Result<Client, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .build()?;
-        Ok(Client { http, config })
+    pub fn new(config: ClientConfig) -> Result<Client, ClientError> {
+        let url: http::Uri = format!("{}{}", config.base_url, paths::CUSTOMERS)
+            .parse()
+            .map_err(|error| {
+                ClientError(format!("invalid upstream URL {}: {error}", config.base_url))
+            })?;
+        if !matches!(url.scheme_str(), Some("http" | "https")) {
+            return Err(ClientError(format!(
+                "upstream {} must be an http:// or https:// URL",
+                config.base_url
+            )));
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(config.connect_timeout));
+        connector.set_nodelay(true);
+        connector.enforce_http(false);
+        let connector = HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        let http = HyperClient::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(256)
+            .build(connector);
+        Ok(Client { http, config, url })
     }
 
     /// Creates a customer, retrying with the same `idempotency_key` until an answer, the
@@ -176,51 +216,60 @@ impl Client {
     }
 
     async fn attempt(&self, request: &CreateCustomerRequest, idempotency_key: &str) -> Attempt {
-        let sent = self
-            .http
-            .post(format!("{}{}", self.config.base_url, paths::CUSTOMERS))
+        let body = match serde_json::to_vec(request) {
+            Ok(body) => body,
+            Err(_) => return Attempt::Done(CreateOutcome::Failed(Failure::Unavailable)),
+        };
+        let built = Request::builder()
+            .method(Method::POST)
+            .uri(self.url.clone())
+            .header(header::CONTENT_TYPE, "application/json")
             .header(headers::CLIENT_KEY, &self.config.client_key)
             .header(headers::CLIENT_SECRET, &self.config.client_secret)
             .header(headers::IDEMPOTENCY_KEY, idempotency_key)
-            .json(request)
-            .send()
-            .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(error) => {
-                let failure = if error.is_timeout() {
-                    Failure::Timeout
-                } else {
-                    Failure::Unavailable
-                };
-                return Attempt::Retry {
-                    failure,
-                    after: None,
-                };
-            }
+            .body(Full::new(Bytes::from(body)));
+        let Ok(built) = built else {
+            // Only credentials with characters a header cannot hold get here.
+            return Attempt::Done(CreateOutcome::Failed(Failure::Unauthorized));
         };
-        let status = response.status();
+        let exchange = async {
+            let response = self
+                .http
+                .request(built)
+                .await
+                .map_err(|_| Failure::Unavailable)?;
+            let (parts, body) = response.into_parts();
+            // A body cut off mid-way (a dropped connection) is no answer.
+            let body = body
+                .collect()
+                .await
+                .map_err(|_| Failure::Unavailable)?
+                .to_bytes();
+            Ok::<_, Failure>((parts, body))
+        };
+        let (response, body) =
+            match tokio::time::timeout(self.config.request_timeout, exchange).await {
+                Ok(Ok(exchanged)) => exchanged,
+                Ok(Err(failure)) => {
+                    return Attempt::Retry {
+                        failure,
+                        after: None,
+                    };
+                }
+                Err(_) => {
+                    return Attempt::Retry {
+                        failure: Failure::Timeout,
+                        after: None,
+                    };
+                }
+            };
+        let status = response.status;
         let retry_after = response
-            .headers()
+            .headers
             .get(headers::RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        // A body cut off mid-way (a dropped connection) is no answer: retry.
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            Err(error) => {
-                let failure = if error.is_timeout() {
-                    Failure::Timeout
-                } else {
-                    Failure::Unavailable
-                };
-                return Attempt::Retry {
-                    failure,
-                    after: None,
-                };
-            }
-        };
         match status {
             StatusCode::CREATED | StatusCode::OK => match parsed(&body) {
                 Some(customer) => Attempt::Done(CreateOutcome::Created(Box::new(customer))),

@@ -323,7 +323,8 @@ async fn answer(
     let upstream_key = proxy.keys.derive(&client_key).to_string();
     match proxy.client.create_customer(&request, &upstream_key).await {
         CreateOutcome::Created(customer) => {
-            let mut answer = Answer::new(StatusCode::CREATED, "created", json!(customer));
+            let body = serde_json::to_value(&*customer).unwrap_or_default();
+            let mut answer = Answer::new(StatusCode::CREATED, "created", body);
             answer.customer_id = Some(customer.id.clone());
             answer
         }

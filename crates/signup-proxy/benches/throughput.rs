@@ -1,0 +1,244 @@
+//! `POST /api/customers` through the proxy to an in-memory emulator, against the emulator hit
+//! directly and, when nginx is installed (`apt-get install nginx`), nginx as a reverse proxy
+//! that injects the credential headers: `cargo xtask bench`.
+//!
+//! Goal: the proxy keeps at least 90% of direct throughput, at least matches nginx, and adds
+//! under 1 ms at p99. Each target gets the same load: 64 connections for a few seconds, unique
+//! customers, after a warm-up. A load test, not criterion: it reports throughput and latency
+//! percentiles. The load runs on a runtime of its own, so the server side shares the machine's
+//! two cores with it, as any local measurement must.
+
+use std::{
+    net::SocketAddr,
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use devdraft_api::client::ClientConfig;
+use devdraft_emulator::{Config as EmulatorConfig, Emulator};
+use signup_proxy::{Config, Proxy};
+
+const CONNECTIONS: usize = 64;
+const WARM_UP: Duration = Duration::from_secs(1);
+const MEASURE: Duration = Duration::from_secs(4);
+const KEY: &str = "bench-key";
+const SECRET: &str = "bench-secret";
+
+struct Report {
+    name: &'static str,
+    ok: usize,
+    errors: u64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn main() {
+    let runtime = |name: &str, threads: usize| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name(name)
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    // Each server on a runtime of its own, as separate processes would be (nginx is one).
+    let (emulator_runtime, proxy_runtime) = (runtime("emulator", 2), runtime("proxy", 2));
+    let load = runtime("load", 2);
+    let emulator = emulator_runtime.block_on(start_emulator());
+    let proxy = proxy_runtime.block_on(start_proxy(emulator));
+    let nginx = start_nginx(emulator);
+
+    let mut reports = vec![load.block_on(hammer(
+        "emulator, direct",
+        format!("http://{emulator}/api/v0/customers"),
+        true,
+    ))];
+    reports.push(load.block_on(hammer(
+        "signup proxy",
+        format!("http://{proxy}/api/customers"),
+        false,
+    )));
+    if let Some((_, address)) = &nginx {
+        reports.push(load.block_on(hammer(
+            "nginx, injecting headers",
+            format!("http://{address}/api/customers"),
+            false,
+        )));
+    } else {
+        println!("nginx not installed (apt-get install nginx): its comparison is skipped");
+    }
+    println!("{CONNECTIONS} connections, {MEASURE:?} each, creates of unique customers:");
+    for report in &reports {
+        println!(
+            "  {:<26} {:>7.0} creates/s  p50 {:>9.3?}  p99 {:>9.3?}  ({} errors)",
+            report.name,
+            report.ok as f64 / MEASURE.as_secs_f64(),
+            report.p50,
+            report.p99,
+            report.errors
+        );
+    }
+    let direct = &reports[0];
+    let proxy = &reports[1];
+    println!(
+        "  proxy/direct throughput: {:.0}%, p99 added: {:?}",
+        100.0 * proxy.ok as f64 / direct.ok as f64,
+        proxy.p99.saturating_sub(direct.p99)
+    );
+    if let Some(nginx) = reports.get(2) {
+        println!(
+            "  proxy/nginx throughput: {:.0}%",
+            100.0 * proxy.ok as f64 / nginx.ok as f64
+        );
+    }
+    if let Some((mut child, _)) = nginx {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+async fn start_emulator() -> SocketAddr {
+    let mut config = EmulatorConfig::new(KEY, SECRET);
+    config.rate_limit = 0;
+    let emulator = Arc::new(Emulator::open(config, Path::new(":memory:")).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let emulator_address = listener.local_addr().unwrap();
+    tokio::spawn(devdraft_emulator::serve(
+        listener,
+        devdraft_emulator::app(emulator),
+    ));
+    emulator_address
+}
+
+async fn start_proxy(emulator_address: SocketAddr) -> SocketAddr {
+    let mut config = Config::new(ClientConfig::new(
+        format!("http://{emulator_address}"),
+        KEY,
+        SECRET,
+    ));
+    config.rate_limit = 0;
+    let proxy = signup_proxy::app(Arc::new(Proxy::new(config).unwrap()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            proxy.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    proxy_address
+}
+
+/// nginx in the foreground with a config of ours, if it is installed.
+fn start_nginx(upstream: SocketAddr) -> Option<(Child, SocketAddr)> {
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let dir = std::env::temp_dir().join(format!("signup-bench-nginx-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("logs")).ok()?;
+    let config = format!(
+        "worker_processes 1; error_log {dir}/logs/error.log; pid {dir}/nginx.pid;
+         events {{ worker_connections 1024; }}
+         http {{
+           access_log off;
+           upstream emulator {{ server {upstream}; keepalive 64; }}
+           server {{
+             listen 127.0.0.1:{port};
+             client_body_temp_path {dir}/body; proxy_temp_path {dir}/proxy;
+             location = /api/customers {{
+               proxy_pass http://emulator/api/v0/customers;
+               proxy_http_version 1.1;
+               proxy_set_header Connection \"\";
+               proxy_set_header x-client-key {KEY};
+               proxy_set_header x-client-secret {SECRET};
+             }}
+           }}
+         }}",
+        dir = dir.display()
+    );
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, config).ok()?;
+    let child = Command::new(nginx)
+        .arg("-c")
+        .arg(&path)
+        .args(["-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let address: SocketAddr = format!("127.0.0.1:{port}").parse().ok()?;
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(address).is_ok() {
+            return Some((child, address));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+async fn hammer(name: &'static str, url: String, credentials: bool) -> Report {
+    let start = Instant::now();
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|connection| {
+            let (url, run) = (url.clone(), run.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
+                let (mut latencies, mut errors) = (Vec::new(), 0u64);
+                for i in 0.. {
+                    let sent = Instant::now();
+                    if sent - start > WARM_UP + MEASURE {
+                        break;
+                    }
+                    let body = format!(
+                        r#"{{"first_name":"Bench","last_name":"Mark","phone_number":"+15551234567","email":"{run}c{connection}n{i}@example.com"}}"#
+                    );
+                    let mut request = client.post(&url).header("content-type", "application/json").body(body);
+                    if credentials {
+                        request = request.header("x-client-key", KEY).header("x-client-secret", SECRET);
+                    }
+                    let ok = match request.send().await {
+                        Ok(response) => response.status() == 201 && response.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
+                    if sent - start >= WARM_UP {
+                        if ok {
+                            latencies.push(sent.elapsed());
+                        } else {
+                            errors += 1;
+                        }
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for task in tasks {
+        let (mine, failed) = task.await.unwrap();
+        latencies.extend(mine);
+        errors += failed;
+    }
+    latencies.sort_unstable();
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Report {
+        name,
+        ok: latencies.len(),
+        errors,
+        p50: percentile(0.5),
+        p99: percentile(0.99),
+    }
+}
