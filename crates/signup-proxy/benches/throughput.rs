@@ -44,7 +44,7 @@ fn main() {
             .unwrap()
     };
     // Each server on a runtime of its own, as separate processes would be (nginx is one).
-    let (emulator_runtime, proxy_runtime) = (runtime("emulator", 2), runtime("proxy", 2));
+    let (emulator_runtime, proxy_runtime) = (runtime("emulator", 2), runtime("proxy", 1));
     let load = runtime("load", 2);
     let emulator = emulator_runtime.block_on(start_emulator());
     let proxy = proxy_runtime.block_on(start_proxy(emulator));

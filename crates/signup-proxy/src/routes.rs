@@ -24,7 +24,7 @@ use devdraft_api::{
 use serde_json::{Value, json};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use tower::ServiceBuilder;
-use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
+use tower_http::services::ServeDir;
 
 use crate::{Proxy, audit::Entry, audit::mask_email, client_ip::client_ip, limit::Verdict};
 
@@ -69,20 +69,26 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
         None => router.fallback(|| async { error(StatusCode::NOT_FOUND, "Not found") }),
     };
-    let headers = [
+    router
+        .with_state(proxy)
+        .layer(middleware::map_response(security_headers))
+}
+
+/// The security headers every response carries (one layer, not one per header: this is on
+/// the path of every create).
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_FRAME_OPTIONS, "DENY"),
-    ];
-    headers
-        .into_iter()
-        .fold(router.with_state(proxy), |router, (name, value)| {
-            router.layer(SetResponseHeaderLayer::if_not_present(
-                name,
-                HeaderValue::from_static(value),
-            ))
-        })
+    ] {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    response
 }
 
 /// A JSON error in the API's shape: `{"statusCode", "message", "error"}`.
@@ -158,17 +164,24 @@ fn now_unix() -> u64 {
 /// What one create produced: the status, the body, and what the audit trail says.
 struct Answer {
     status: StatusCode,
-    body: Value,
+    body: Body,
     outcome: &'static str,
     customer_id: Option<String>,
     retry_after: Option<Duration>,
+}
+
+/// An answer's JSON: built as a value, or already serialized (the created customer, which goes
+/// straight from its type to bytes).
+enum Body {
+    Value(Value),
+    Bytes(Vec<u8>),
 }
 
 impl Answer {
     fn new(status: StatusCode, outcome: &'static str, body: Value) -> Answer {
         Answer {
             status,
-            body,
+            body: Body::Value(body),
             outcome,
             customer_id: None,
             retry_after: None,
@@ -224,7 +237,15 @@ async fn create(
         customer_id: answer.customer_id.as_deref(),
         email: email.as_deref().map(mask_email),
     });
-    let mut response = (answer.status, Json(answer.body)).into_response();
+    let mut response = match answer.body {
+        Body::Value(value) => (answer.status, Json(value)).into_response(),
+        Body::Bytes(bytes) => (
+            answer.status,
+            [(header::CONTENT_TYPE, "application/json")],
+            bytes,
+        )
+            .into_response(),
+    };
     if let Ok(id) = HeaderValue::from_str(&request_id) {
         response
             .headers_mut()
@@ -323,10 +344,14 @@ async fn answer(
     let upstream_key = proxy.keys.derive(&client_key).to_string();
     match proxy.client.create_customer(&request, &upstream_key).await {
         CreateOutcome::Created(customer) => {
-            let body = serde_json::to_value(&*customer).unwrap_or_default();
-            let mut answer = Answer::new(StatusCode::CREATED, "created", body);
-            answer.customer_id = Some(customer.id.clone());
-            answer
+            let body = Body::Bytes(serde_json::to_vec(&*customer).unwrap_or_default());
+            Answer {
+                status: StatusCode::CREATED,
+                body,
+                outcome: "created",
+                customer_id: Some(customer.id.clone()),
+                retry_after: None,
+            }
         }
         CreateOutcome::Invalid(rejected) => {
             // Only messages we know are passed on, each with its field; the rest is summarised.
