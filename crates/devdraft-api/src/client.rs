@@ -132,6 +132,17 @@ enum Attempt {
     },
 }
 
+/// The rate-limit window an API response reported (`X-RateLimit-*` headers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateWindow {
+    /// Requests allowed per window.
+    pub limit: u32,
+    /// Requests left in the window when the response was sent.
+    pub remaining: u32,
+    /// When the window resets (unix seconds).
+    pub reset_unix: u64,
+}
+
 /// The client: HTTP/1.1 over hyper with a keep-alive pool; `https://` with rustls and the
 /// Mozilla roots, `http://` for the emulator.
 #[derive(Debug, Clone)]
@@ -139,6 +150,7 @@ pub struct Client {
     http: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
     config: ClientConfig,
     url: http::Uri,
+    window: std::sync::Arc<std::sync::Mutex<Option<RateWindow>>>,
 }
 
 /// Why a client could not be built.
@@ -179,7 +191,20 @@ impl Client {
         let http = HyperClient::builder(TokioExecutor::new())
             .pool_max_idle_per_host(256)
             .build(connector);
-        Ok(Client { http, config, url })
+        Ok(Client {
+            http,
+            config,
+            url,
+            window: Default::default(),
+        })
+    }
+
+    /// The rate-limit window of the latest response that reported one.
+    pub fn rate_window(&self) -> Option<RateWindow> {
+        *self
+            .window
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Creates a customer, retrying with the same `idempotency_key` until an answer, the
@@ -264,6 +289,28 @@ impl Client {
                 }
             };
         let status = response.status;
+        let number = |name: &str| {
+            response
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        if let (Some(limit), Some(remaining), Some(reset_unix)) = (
+            number(headers::RATE_LIMIT_LIMIT),
+            number(headers::RATE_LIMIT_REMAINING),
+            number(headers::RATE_LIMIT_RESET),
+        ) {
+            let window = RateWindow {
+                limit: u32::try_from(limit).unwrap_or(u32::MAX),
+                remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
+                reset_unix,
+            };
+            *self
+                .window
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(window);
+        }
         let retry_after = response
             .headers
             .get(headers::RETRY_AFTER)

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod emulator;
+pub mod import;
 pub mod records;
 pub mod serve;
 pub mod validate;

@@ -44,6 +44,11 @@ enum Command {
     Emulator(EmulatorArgs),
     /// Run the proxy: POST /api/customers to Devdraft (or the built-in emulator), and the widget.
     Serve(ServeArgs),
+    /// Create every valid customer of a file exactly once, resumably, at the rate limit.
+    ///
+    /// Exit status: 0 when every valid record ended created or existing, 1 otherwise, 2 when
+    /// the input cannot be read.
+    Import(ImportArgs),
 }
 
 /// `signup emulator`'s flags.
@@ -103,6 +108,34 @@ struct ServeArgs {
     phone_format: PhoneFormatArg,
 }
 
+/// `signup import`'s flags. Credentials come from the environment only, as for `serve`.
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// The CSV, JSON Lines or JSON array file.
+    file: PathBuf,
+    /// The input format; by default from the extension, else the content.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// The Devdraft base URL (or the emulator's).
+    #[arg(long, env = "DEVDRAFT_BASE_URL")]
+    upstream: Option<String>,
+    /// Creates in flight at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// The journal of outcomes (default: FILE.signup-journal.jsonl beside the file).
+    #[arg(long)]
+    journal: Option<PathBuf>,
+    /// Write every input line's outcome here (CSV for .csv, else JSON Lines).
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Validate and report; send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The phone form sent upstream.
+    #[arg(long, value_enum, default_value = "entered")]
+    phone_format: PhoneFormatArg,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum PhoneFormatArg {
     /// As the user entered it, trimmed.
@@ -145,6 +178,7 @@ fn main() -> ExitCode {
                 faults: args.faults,
             }))
         }
+        Command::Import(args) => import(args),
         Command::Serve(args) => {
             let credentials = match (
                 env_var("DEVDRAFT_CLIENT_KEY"),
@@ -173,6 +207,66 @@ fn main() -> ExitCode {
                     PhoneFormatArg::E164 => devdraft_api::PhoneFormat::E164,
                 },
             }))
+        }
+    }
+}
+
+fn import(args: ImportArgs) -> ExitCode {
+    let upstream = match (
+        args.upstream,
+        env_var("DEVDRAFT_CLIENT_KEY"),
+        env_var("DEVDRAFT_CLIENT_SECRET"),
+    ) {
+        (Some(url), Some(key), Some(secret)) => {
+            Some(devdraft_api::client::ClientConfig::new(url, key, secret))
+        }
+        _ if args.dry_run => None,
+        _ => {
+            eprintln!(
+                "signup: set DEVDRAFT_BASE_URL (or --upstream), DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET"
+            );
+            return ExitCode::from(UNREADABLE);
+        }
+    };
+    let options = signup::import::Options {
+        file: args.file,
+        format: args.format.map(Format::from),
+        upstream,
+        concurrency: args.concurrency,
+        journal: args.journal,
+        report: args.report,
+        dry_run: args.dry_run,
+        phone_format: match args.phone_format {
+            PhoneFormatArg::Entered => devdraft_api::PhoneFormat::Entered,
+            PhoneFormatArg::E164 => devdraft_api::PhoneFormat::E164,
+        },
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("signup: cannot start the async runtime: {error}");
+            return ExitCode::from(UNREADABLE);
+        }
+    };
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match runtime.block_on(signup::import::run(options, interrupt)) {
+        Ok(summary) => {
+            eprintln!(
+                "signup import: {} records: {} created, {} existing, {} invalid, {} failed, {} not sent",
+                summary.records,
+                summary.created,
+                summary.exists,
+                summary.invalid,
+                summary.failed,
+                summary.pending
+            );
+            ExitCode::from(u8::from(!summary.complete()))
+        }
+        Err(error) => {
+            eprintln!("signup: {error}");
+            ExitCode::from(UNREADABLE)
         }
     }
 }

@@ -1,0 +1,577 @@
+//! `signup import`: create every valid customer of a file exactly once, resumably, at the
+//! upstream's rate limit.
+//!
+//! Every record is validated first (a whole pass over the file) and invalid ones are only
+//! reported. Each valid record's idempotency key is a UUID v5 of its normalized request, so
+//! a rerun within Devdraft's 24 hours replays instead of creating. The journal (JSON lines,
+//! appended, synced in batches) records each outcome, so a rerun after a crash, `kill -9` or
+//! Ctrl-C skips what is done; whatever the journal missed is replayed upstream by its key.
+
+use std::{
+    collections::HashMap,
+    fs::{File, OpenOptions},
+    io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write},
+    path::{Path, PathBuf},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use anyhow::{Context, Result};
+use customer_validation::validate;
+use devdraft_api::{
+    CreateCustomerRequest, PhoneFormat,
+    client::{Client, ClientConfig, CreateOutcome, RateWindow},
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::records::{Format, ReadError, for_each_record};
+
+/// The namespace of record keys: fixed, so the same record always gets the same key.
+const NAMESPACE: Uuid = uuid::uuid!("6f1c2a4e-6a53-4d38-9c7e-0b5d1f6e2a91");
+
+/// What `signup import` was asked for.
+#[derive(Debug)]
+pub struct Options {
+    /// The file.
+    pub file: PathBuf,
+    /// Its format, if not from the extension or content.
+    pub format: Option<Format>,
+    /// Devdraft (or the emulator) and its credentials; `None` for a dry run.
+    pub upstream: Option<ClientConfig>,
+    /// Creates in flight at once.
+    pub concurrency: usize,
+    /// The journal (default: beside the file).
+    pub journal: Option<PathBuf>,
+    /// The report (CSV or JSON Lines by extension).
+    pub report: Option<PathBuf>,
+    /// Validate and report only.
+    pub dry_run: bool,
+    /// Which phone form goes upstream.
+    pub phone_format: PhoneFormat,
+}
+
+/// The counts at the end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Records read.
+    pub records: u64,
+    /// Records that failed validation (never sent).
+    pub invalid: u64,
+    /// Created (this run, or by an earlier one per the journal).
+    pub created: u64,
+    /// Already existing (duplicate email).
+    pub exists: u64,
+    /// Failed for good this run.
+    pub failed: u64,
+    /// Valid records not attempted (the run was interrupted).
+    pub pending: u64,
+}
+
+impl Summary {
+    /// Whether every valid record ended created or existing.
+    pub fn complete(&self) -> bool {
+        self.failed == 0 && self.pending == 0
+    }
+}
+
+/// Why the import cannot run at all (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The input cannot be read.
+    #[error(transparent)]
+    Unreadable(#[from] ReadError),
+    /// Anything else: journal, report, client.
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+struct Job {
+    line: u64,
+    key: Uuid,
+    request: CreateCustomerRequest,
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    key: Uuid,
+    line: u64,
+    outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    customer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// The journal beside `file`: `customers.csv` → `customers.csv.signup-journal.jsonl`.
+pub fn default_journal(file: &Path) -> PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(".signup-journal.jsonl");
+    file.with_file_name(name)
+}
+
+/// Runs the import; `interrupt` resolves on Ctrl-C (in-flight creates then finish).
+pub async fn run(
+    options: Options,
+    interrupt: impl Future<Output = ()> + Send + 'static,
+) -> Result<Summary, ImportError> {
+    let name = options.file.display().to_string();
+    let input = File::open(&options.file).map_err(|source| ReadError::Io {
+        file: name.clone(),
+        source,
+    })?;
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    let format = match options
+        .format
+        .or_else(|| Format::from_extension(&options.file))
+    {
+        Some(format) => format,
+        None => Format::sniff(&mut input).map_err(|source| ReadError::Io {
+            file: name.clone(),
+            source,
+        })?,
+    };
+
+    // Pass 1: validate everything before anything is sent.
+    let mut jobs = Vec::new();
+    let mut invalid: Vec<(u64, String)> = Vec::new();
+    let mut records = 0;
+    for_each_record(&name, input, format, |line, raw| {
+        records += 1;
+        match validate(raw) {
+            Ok(customer) => {
+                let request =
+                    CreateCustomerRequest::from_validated(&customer, options.phone_format);
+                let canonical = serde_json::to_vec(&request).map_err(io::Error::other)?;
+                jobs.push(Job {
+                    line,
+                    key: Uuid::new_v5(&NAMESPACE, &canonical),
+                    request,
+                });
+            }
+            Err(errors) => {
+                let errors = serde_json::to_string(&errors).map_err(io::Error::other)?;
+                invalid.push((line, errors));
+            }
+        }
+        Ok(())
+    })?;
+
+    let journal_path = options
+        .journal
+        .clone()
+        .unwrap_or_else(|| default_journal(&options.file));
+    let done = if options.dry_run {
+        HashMap::new()
+    } else {
+        read_journal(&journal_path)?
+    };
+    let mut summary = Summary {
+        records,
+        invalid: invalid.len() as u64,
+        ..Summary::default()
+    };
+    let outcomes: Arc<Mutex<HashMap<Uuid, Entry>>> = Arc::new(Mutex::new(done));
+    let todo: Vec<Job> = {
+        let known = lock(&outcomes);
+        jobs.iter()
+            .filter(|job| !known.contains_key(&job.key))
+            .map(|job| Job {
+                line: job.line,
+                key: job.key,
+                request: job.request.clone(),
+            })
+            .collect()
+    };
+    eprintln!(
+        "signup import: {name}: {records} records, {} invalid (skipped), {} to send, {} already done",
+        invalid.len(),
+        todo.len(),
+        jobs.len() - todo.len()
+    );
+
+    if !options.dry_run && !todo.is_empty() {
+        let config = options.upstream.clone().context(
+            "set DEVDRAFT_BASE_URL (or --upstream), DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET",
+        )?;
+        let client = Client::new(config).context("cannot build the HTTP client")?;
+        send(
+            todo,
+            client,
+            options.concurrency.max(1),
+            &journal_path,
+            Arc::clone(&outcomes),
+            interrupt,
+        )
+        .await?;
+    }
+
+    let outcomes = lock(&outcomes);
+    for job in &jobs {
+        match outcomes.get(&job.key).map(|entry| entry.outcome.as_str()) {
+            Some("created") => summary.created += 1,
+            Some("exists") => summary.exists += 1,
+            Some(_) => summary.failed += 1,
+            None => summary.pending += 1,
+        }
+    }
+    if let Some(path) = &options.report {
+        write_report(path, &jobs, &invalid, &outcomes)
+            .with_context(|| format!("cannot write the report {}", path.display()))?;
+    }
+    Ok(summary)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Outcomes already journaled as done (created or existing); failures are tried again.
+fn read_journal(path: &Path) -> Result<HashMap<Uuid, Entry>> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(error) => {
+            return Err(error)
+                .with_context(|| format!("cannot read the journal {}", path.display()));
+        }
+    };
+    let mut done = HashMap::new();
+    for line in BufReader::new(file).lines() {
+        let line = line.with_context(|| format!("cannot read the journal {}", path.display()))?;
+        // A line cut off by a crash is ignored: its record is replayed upstream by its key.
+        if let Ok(entry) = serde_json::from_str::<Entry>(&line) {
+            if entry.outcome == "created" || entry.outcome == "exists" {
+                done.insert(entry.key, entry);
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Paces requests by the upstream's rate-limit headers: one probe until a window is known,
+/// then no more than its `remaining` (less what is in flight), waiting for `reset` at zero.
+#[derive(Default)]
+struct Pacer {
+    state: Mutex<PacerState>,
+}
+
+#[derive(Default)]
+struct PacerState {
+    remaining: Option<u32>,
+    reset_unix: u64,
+    in_flight: u32,
+    unlimited: bool,
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+impl Pacer {
+    async fn acquire(&self) {
+        loop {
+            let wait = {
+                let mut state = lock(&self.state);
+                if state.unlimited {
+                    state.in_flight += 1;
+                    return;
+                }
+                if state.remaining.is_some() && now_unix() >= state.reset_unix {
+                    // A new window: learn it again with one probe.
+                    state.remaining = None;
+                }
+                match state.remaining {
+                    None if state.in_flight == 0 => {
+                        state.in_flight += 1;
+                        return;
+                    }
+                    None => Duration::from_millis(10),
+                    Some(0) => {
+                        let reset = UNIX_EPOCH + Duration::from_secs(state.reset_unix);
+                        reset.duration_since(SystemTime::now()).unwrap_or_default()
+                            + Duration::from_millis(50)
+                    }
+                    Some(left) => {
+                        state.remaining = Some(left - 1);
+                        state.in_flight += 1;
+                        return;
+                    }
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn release(&self, window: Option<RateWindow>) {
+        let mut state = lock(&self.state);
+        state.in_flight = state.in_flight.saturating_sub(1);
+        let Some(window) = window else {
+            // No rate-limit headers: the upstream does not limit.
+            state.unlimited = true;
+            return;
+        };
+        let server = window.remaining.saturating_sub(state.in_flight);
+        state.remaining = Some(match state.remaining {
+            Some(local) if window.reset_unix == state.reset_unix => local.min(server),
+            _ => server,
+        });
+        state.reset_unix = window.reset_unix;
+    }
+}
+
+async fn send(
+    jobs: Vec<Job>,
+    client: Client,
+    concurrency: usize,
+    journal_path: &Path,
+    outcomes: Arc<Mutex<HashMap<Uuid, Entry>>>,
+    interrupt: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let journal = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(journal_path)
+        .with_context(|| format!("cannot open the journal {}", journal_path.display()))?;
+    let journal = Arc::new(Mutex::new(BufWriter::new(journal)));
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            interrupt.await;
+            eprintln!("signup import: interrupted; letting the requests in flight finish");
+            stop.store(true, Ordering::SeqCst);
+        });
+    }
+    let total = jobs.len() as u64;
+    let jobs = Arc::new(jobs);
+    let next = Arc::new(AtomicUsize::new(0));
+    let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
+    let pacer = Arc::new(Pacer::default());
+    let client = Arc::new(client);
+    let progress = Progress::new(total);
+    let started = Instant::now();
+
+    let workers: Vec<_> = (0..concurrency.min(jobs.len()))
+        .map(|_| {
+            let (jobs, next, counts, pacer, client, journal, outcomes, stop, progress) = (
+                Arc::clone(&jobs),
+                Arc::clone(&next),
+                Arc::clone(&counts),
+                Arc::clone(&pacer),
+                Arc::clone(&client),
+                Arc::clone(&journal),
+                Arc::clone(&outcomes),
+                Arc::clone(&stop),
+                progress.clone(),
+            );
+            tokio::spawn(async move {
+                while !stop.load(Ordering::SeqCst) {
+                    let Some(job) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                        break;
+                    };
+                    pacer.acquire().await;
+                    let outcome = client
+                        .create_customer(&job.request, &job.key.to_string())
+                        .await;
+                    pacer.release(client.rate_window());
+                    let (kind, customer_id, error) = match outcome {
+                        CreateOutcome::Created(customer) => ("created", Some(customer.id), None),
+                        CreateOutcome::DuplicateEmail => ("exists", None, None),
+                        CreateOutcome::Invalid(body) => (
+                            "failed",
+                            None,
+                            Some(format!("rejected by Devdraft: {}", body.message.join("; "))),
+                        ),
+                        CreateOutcome::IdempotencyMismatch => (
+                            "failed",
+                            None,
+                            Some("idempotency key used with another body".to_owned()),
+                        ),
+                        CreateOutcome::Failed(failure) => {
+                            ("failed", None, Some(format!("{failure:?}")))
+                        }
+                    };
+                    let slot = match kind {
+                        "created" => 0,
+                        "exists" => 1,
+                        _ => 2,
+                    };
+                    counts[slot].fetch_add(1, Ordering::Relaxed);
+                    let entry = Entry {
+                        key: job.key,
+                        line: job.line,
+                        outcome: kind.to_owned(),
+                        customer_id,
+                        error,
+                    };
+                    if let Ok(line) = serde_json::to_string(&entry) {
+                        let _ = writeln!(lock(&journal), "{line}");
+                    }
+                    lock(&outcomes).insert(job.key, entry);
+                    progress.tick(&counts);
+                }
+            })
+        })
+        .collect();
+    // Sync the journal in batches while the workers run (one fsync per record would cap the
+    // import at the disk's sync rate; a record the journal missed is replayed by its key).
+    let syncing = {
+        let journal = Arc::clone(&journal);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                sync(&journal);
+            }
+        })
+    };
+    for worker in workers {
+        let _ = worker.await;
+    }
+    syncing.abort();
+    sync(&journal);
+    progress.finish(&counts, started.elapsed());
+    Ok(())
+}
+
+fn sync(journal: &Mutex<BufWriter<File>>) {
+    let mut journal = lock(journal);
+    if journal.flush().is_ok() {
+        let _ = journal.get_ref().sync_data();
+    }
+}
+
+/// A progress bar on a terminal, plain lines every few seconds otherwise.
+#[derive(Clone)]
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    last_line: Arc<Mutex<Instant>>,
+    total: u64,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        let bar = io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} {msg} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar
+        });
+        Progress {
+            bar,
+            last_line: Arc::new(Mutex::new(Instant::now())),
+            total,
+            started: Instant::now(),
+        }
+    }
+
+    fn message(counts: &[AtomicU64; 3]) -> String {
+        let [created, exists, failed] =
+            counts.each_ref().map(|count| count.load(Ordering::Relaxed));
+        format!("created {created}, exists {exists}, failed {failed}")
+    }
+
+    fn tick(&self, counts: &[AtomicU64; 3]) {
+        match &self.bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.set_message(Self::message(counts));
+            }
+            None => {
+                let mut last = lock(&self.last_line);
+                if last.elapsed() >= Duration::from_secs(2) {
+                    *last = Instant::now();
+                    let done: u64 = counts
+                        .iter()
+                        .map(|count| count.load(Ordering::Relaxed))
+                        .sum();
+                    let rate = done as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+                    eprintln!(
+                        "signup import: {done}/{} ({}), {rate:.0}/s",
+                        self.total,
+                        Self::message(counts)
+                    );
+                }
+            }
+        }
+    }
+
+    fn finish(&self, counts: &[AtomicU64; 3], elapsed: Duration) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        let done: u64 = counts
+            .iter()
+            .map(|count| count.load(Ordering::Relaxed))
+            .sum();
+        eprintln!(
+            "signup import: sent {done} in {elapsed:.1?} ({:.0}/s): {}",
+            done as f64 / elapsed.as_secs_f64().max(0.001),
+            Self::message(counts)
+        );
+    }
+}
+
+/// Every input line and what became of it: CSV (`.csv`) or JSON Lines (anything else).
+fn write_report(
+    path: &Path,
+    jobs: &[Job],
+    invalid: &[(u64, String)],
+    outcomes: &HashMap<Uuid, Entry>,
+) -> Result<()> {
+    let mut rows: Vec<(u64, &str, Option<&str>, String)> =
+        Vec::with_capacity(jobs.len() + invalid.len());
+    for (line, errors) in invalid {
+        rows.push((*line, "invalid", None, errors.clone()));
+    }
+    for job in jobs {
+        let (status, id, error) = match outcomes.get(&job.key) {
+            Some(entry) => (
+                entry.outcome.as_str(),
+                entry.customer_id.as_deref(),
+                entry.error.clone().unwrap_or_default(),
+            ),
+            None => ("pending", None, String::new()),
+        };
+        rows.push((job.line, status, id, error));
+    }
+    rows.sort_by_key(|row| row.0);
+    let file = BufWriter::new(File::create(path)?);
+    if path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"))
+    {
+        let mut writer = csv::Writer::from_writer(file);
+        writer.write_record(["line", "status", "customer_id", "error"])?;
+        for (line, status, id, error) in rows {
+            writer.write_record([line.to_string().as_str(), status, id.unwrap_or(""), &error])?;
+        }
+        writer.flush()?;
+    } else {
+        let mut file = file;
+        for (line, status, id, error) in rows {
+            let errors: serde_json::Value = if status == "invalid" {
+                serde_json::from_str(&error).unwrap_or_default()
+            } else {
+                serde_json::Value::Null
+            };
+            let row = serde_json::json!({"line": line, "status": status, "customer_id": id,
+                "errors": errors, "error": if status == "invalid" || error.is_empty() { None } else { Some(error) }});
+            writeln!(file, "{row}")?;
+        }
+        file.flush()?;
+    }
+    Ok(())
+}
