@@ -151,6 +151,7 @@ pub struct Client {
     config: ClientConfig,
     url: http::Uri,
     window: std::sync::Arc<std::sync::Mutex<Option<RateWindow>>>,
+    throttled: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Why a client could not be built.
@@ -196,6 +197,7 @@ impl Client {
             config,
             url,
             window: Default::default(),
+            throttled: Default::default(),
         })
     }
 
@@ -205,6 +207,11 @@ impl Client {
             .window
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many 429 answers this client has received.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Creates a customer, retrying with the same `idempotency_key` until an answer, the
@@ -350,10 +357,14 @@ impl Client {
                 }
             }
             StatusCode::UNPROCESSABLE_ENTITY => Attempt::Done(CreateOutcome::IdempotencyMismatch),
-            StatusCode::TOO_MANY_REQUESTS => Attempt::Retry {
-                failure: Failure::Busy,
-                after: retry_after.or(Some(Duration::from_secs(1))),
-            },
+            StatusCode::TOO_MANY_REQUESTS => {
+                self.throttled
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Attempt::Retry {
+                    failure: Failure::Busy,
+                    after: retry_after.or(Some(Duration::from_secs(1))),
+                }
+            }
             status if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT => {
                 let failure = if status == StatusCode::GATEWAY_TIMEOUT {
                     Failure::Timeout

@@ -69,6 +69,8 @@ pub struct Summary {
     pub failed: u64,
     /// Valid records not attempted (the run was interrupted).
     pub pending: u64,
+    /// 429 answers received (pacing should keep this at 0).
+    pub throttled: u64,
 }
 
 impl Summary {
@@ -198,16 +200,17 @@ pub async fn run(
         let config = options.upstream.clone().context(
             "set DEVDRAFT_BASE_URL (or --upstream), DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET",
         )?;
-        let client = Client::new(config).context("cannot build the HTTP client")?;
+        let client = Arc::new(Client::new(config).context("cannot build the HTTP client")?);
         send(
             todo,
-            client,
+            Arc::clone(&client),
             options.concurrency.max(1),
             &journal_path,
             Arc::clone(&outcomes),
             interrupt,
         )
         .await?;
+        summary.throttled = client.throttled();
     }
 
     let outcomes = lock(&outcomes);
@@ -246,10 +249,10 @@ fn read_journal(path: &Path) -> Result<HashMap<Uuid, Entry>> {
     for line in BufReader::new(file).lines() {
         let line = line.with_context(|| format!("cannot read the journal {}", path.display()))?;
         // A line cut off by a crash is ignored: its record is replayed upstream by its key.
-        if let Ok(entry) = serde_json::from_str::<Entry>(&line) {
-            if entry.outcome == "created" || entry.outcome == "exists" {
-                done.insert(entry.key, entry);
-            }
+        if let Ok(entry) = serde_json::from_str::<Entry>(&line)
+            && (entry.outcome == "created" || entry.outcome == "exists")
+        {
+            done.insert(entry.key, entry);
         }
     }
     Ok(done)
@@ -330,7 +333,7 @@ impl Pacer {
 
 async fn send(
     jobs: Vec<Job>,
-    client: Client,
+    client: Arc<Client>,
     concurrency: usize,
     journal_path: &Path,
     outcomes: Arc<Mutex<HashMap<Uuid, Entry>>>,
@@ -356,7 +359,6 @@ async fn send(
     let next = Arc::new(AtomicUsize::new(0));
     let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
     let pacer = Arc::new(Pacer::default());
-    let client = Arc::new(client);
     let progress = Progress::new(total);
     let started = Instant::now();
 

@@ -228,6 +228,7 @@ fn import(args: ImportArgs) -> ExitCode {
             return ExitCode::from(UNREADABLE);
         }
     };
+    let dry_run = args.dry_run;
     let options = signup::import::Options {
         file: args.file,
         format: args.format.map(Format::from),
@@ -254,15 +255,22 @@ fn import(args: ImportArgs) -> ExitCode {
     match runtime.block_on(signup::import::run(options, interrupt)) {
         Ok(summary) => {
             eprintln!(
-                "signup import: {} records: {} created, {} existing, {} invalid, {} failed, {} not sent",
+                "signup import: {} records: {} created, {} existing, {} invalid, {} failed, {} not sent; {} rate-limited answers",
                 summary.records,
                 summary.created,
                 summary.exists,
                 summary.invalid,
                 summary.failed,
-                summary.pending
+                summary.pending,
+                summary.throttled
             );
-            ExitCode::from(u8::from(!summary.complete()))
+            // A dry run sends nothing: like `signup validate`, it fails when a record is invalid.
+            let failed = if dry_run {
+                summary.invalid > 0
+            } else {
+                !summary.complete()
+            };
+            ExitCode::from(u8::from(failed))
         }
         Err(error) => {
             eprintln!("signup: {error}");
