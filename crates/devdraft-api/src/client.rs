@@ -28,7 +28,7 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// The first backoff; it doubles each time (with full jitter).
     pub base_delay: Duration,
-    /// The longest single wait (also caps `Retry-After`).
+    /// The longest backoff between attempts (a server's `Retry-After` is waited in full).
     pub max_delay: Duration,
     /// The whole create, every attempt and wait included, must end within this.
     pub deadline: Duration,
@@ -225,18 +225,23 @@ impl Client {
         let start = Instant::now();
         let mut last = Failure::Unavailable;
         for attempt in 0..policy.max_attempts.max(1) {
-            match self.attempt(request, idempotency_key).await {
+            // The deadline bounds the attempts too, not only the waits between them.
+            let left = policy.deadline.saturating_sub(start.elapsed());
+            let result = tokio::time::timeout(left, self.attempt(request, idempotency_key)).await;
+            let Ok(result) = result else {
+                return CreateOutcome::Failed(Failure::Timeout);
+            };
+            match result {
                 Attempt::Done(outcome) => return outcome,
                 Attempt::Retry { failure, after } => {
                     last = failure;
-                    // Exponential backoff with full jitter; a server's Retry-After wins.
+                    // Exponential backoff with full jitter; a server's Retry-After wins, in
+                    // full: retrying sooner would only be refused again.
                     let ceiling = policy
                         .base_delay
                         .saturating_mul(1 << attempt.min(16))
                         .min(policy.max_delay);
-                    let wait = after
-                        .unwrap_or_else(|| ceiling.mul_f64(fastrand::f64()))
-                        .min(policy.max_delay);
+                    let wait = after.unwrap_or_else(|| ceiling.mul_f64(fastrand::f64()));
                     if start.elapsed() + wait >= policy.deadline {
                         break;
                     }

@@ -200,6 +200,11 @@ pub async fn run(
         let config = options.upstream.clone().context(
             "set DEVDRAFT_BASE_URL (or --upstream), DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET",
         )?;
+        let mut config = config;
+        // A bulk import can afford to wait out a rate-limit window (Retry-After up to a minute)
+        // rather than give a record up after the proxy's 10 seconds.
+        config.retry.deadline = config.retry.deadline.max(Duration::from_secs(180));
+        config.retry.max_attempts = config.retry.max_attempts.max(20);
         let client = Arc::new(Client::new(config).context("cannot build the HTTP client")?);
         send(
             todo,
