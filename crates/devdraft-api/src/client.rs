@@ -242,7 +242,7 @@ impl Client {
                         .saturating_mul(1 << attempt.min(16))
                         .min(policy.max_delay);
                     let wait = after.unwrap_or_else(|| ceiling.mul_f64(fastrand::f64()));
-                    if start.elapsed() + wait >= policy.deadline {
+                    if start.elapsed().saturating_add(wait) >= policy.deadline {
                         break;
                     }
                     tokio::time::sleep(wait).await;
@@ -328,7 +328,8 @@ impl Client {
             .get(headers::RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            // An hour at most: anything longer is a broken header, not a plan.
+            .map(|seconds| Duration::from_secs(seconds.min(3600)));
         match status {
             StatusCode::CREATED | StatusCode::OK => match parsed(&body) {
                 Some(customer) => Attempt::Done(CreateOutcome::Created(Box::new(customer))),
@@ -349,9 +350,9 @@ impl Client {
                     .is_some_and(|conflict: HttpErrorBody| conflict.is_duplicate_email())
                 {
                     Attempt::Done(CreateOutcome::DuplicateEmail)
-                } else if parsed(&body).is_some_and(|conflict: IdempotencyErrorBody| {
-                    conflict == IdempotencyErrorBody::in_use()
-                }) {
+                } else if parsed(&body)
+                    .is_some_and(|conflict: IdempotencyErrorBody| conflict.is_in_use())
+                {
                     // The first attempt is still running upstream: wait, then replay it.
                     Attempt::Retry {
                         failure: Failure::Busy,

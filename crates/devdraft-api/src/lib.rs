@@ -223,11 +223,17 @@ pub struct IdempotencyError {
     pub kind: String,
     /// `idempotency_key_in_use` or `idempotency_key_mismatch`.
     pub code: String,
-    /// What happened and what to do.
+    /// What happened and what to do (the wording is ours; Devdraft may send none).
+    #[serde(default)]
     pub message: String,
 }
 
 impl IdempotencyErrorBody {
+    /// Whether this is the 409 "first request still running" (judged by its code alone).
+    pub fn is_in_use(&self) -> bool {
+        self.error.code == "idempotency_key_in_use"
+    }
+
     /// 409: the first request with this key has not finished.
     pub fn in_use() -> Self {
         Self::new(

@@ -50,3 +50,13 @@ fn error_bodies_round_trip() {
     let limited: RateLimitBody = round_trips(fixture!("error-429.json"));
     assert_eq!(limited, RateLimitBody::new(45));
 }
+
+#[test]
+fn recognises_key_in_use_by_its_code_alone() {
+    let bare: IdempotencyErrorBody = serde_json::from_str(
+        r#"{"error":{"type":"idempotency_error","code":"idempotency_key_in_use"}}"#,
+    )
+    .unwrap();
+    assert!(bare.is_in_use());
+    assert!(!IdempotencyErrorBody::mismatch().is_in_use());
+}

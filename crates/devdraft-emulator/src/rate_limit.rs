@@ -19,7 +19,8 @@ pub struct Window {
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: u32,
-    windows: Mutex<HashMap<String, (u64, u32)>>,
+    /// The current window's start, and the count per key in it.
+    windows: Mutex<(u64, HashMap<String, u32>)>,
 }
 
 impl RateLimiter {
@@ -27,7 +28,7 @@ impl RateLimiter {
     pub fn new(limit: u32) -> Self {
         RateLimiter {
             limit,
-            windows: Mutex::new(HashMap::new()),
+            windows: Mutex::new((0, HashMap::new())),
         }
     }
 
@@ -41,16 +42,14 @@ impl RateLimiter {
             .windows
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let count = match windows.get_mut(key) {
-            Some((window, count)) if *window == start => {
-                *count = count.saturating_add(1);
-                *count
-            }
-            _ => {
-                windows.insert(key.to_owned(), (start, 1));
-                1
-            }
-        };
+        if windows.0 != start {
+            // Windows are aligned to the minute, so a new one makes every count stale; keys
+            // are counted before authentication, so this is what bounds the map.
+            *windows = (start, HashMap::new());
+        }
+        let count = windows.1.entry(key.to_owned()).or_insert(0);
+        *count = count.saturating_add(1);
+        let count = *count;
         Some(Window {
             limit: self.limit,
             remaining: self.limit.saturating_sub(count),

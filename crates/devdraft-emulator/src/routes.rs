@@ -222,8 +222,10 @@ async fn create(
         .map(HeaderValue::to_str)
     {
         None => None,
-        Some(Ok(key)) if uuid::Uuid::try_parse(key).is_ok() => Some(key.to_owned()),
-        Some(_) => return bad_request(vec!["idempotency-key must be a UUID".to_owned()]),
+        Some(Ok(key)) if uuid::Uuid::try_parse(key).is_ok_and(|key| key.get_version_num() == 4) => {
+            Some(key.to_owned())
+        }
+        Some(_) => return bad_request(vec!["idempotency-key must be a UUID v4".to_owned()]),
     };
     // Keys are sorted in serde_json's map, so equal bodies give equal text.
     let canonical = if idempotency_key.is_some() {

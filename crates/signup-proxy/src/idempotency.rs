@@ -36,14 +36,15 @@ impl KeyDeriver {
         Self::new(&mac.finalize().into_bytes())
     }
 
-    /// The upstream key for `client_key`: a UUID (version 8, "custom").
+    /// The upstream key for `client_key`: shaped as a UUID v4, the form Devdraft documents
+    /// (deterministic, but with the version and variant bits of a random UUID).
     pub fn derive(&self, client_key: &uuid::Uuid) -> uuid::Uuid {
         let mut mac = self.mac.clone();
         mac.update(client_key.as_bytes());
         let digest = mac.finalize().into_bytes();
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
-        uuid::Builder::from_custom_bytes(bytes).into_uuid()
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
     }
 }
 
@@ -66,5 +67,6 @@ mod tests {
             KeyDeriver::from_client_secret("secret-b").derive(&client)
         );
         assert_ne!(ours.derive(&client), ours.derive(&uuid::Uuid::new_v4()));
+        assert_eq!(ours.derive(&client).get_version_num(), 4);
     }
 }

@@ -3,6 +3,18 @@
 
 use std::{collections::HashMap, sync::Mutex, time::Duration};
 
+/// The key a client IP is counted under: the address, or for IPv6 its /64 (one host can
+/// rotate through a whole /64, so counting addresses would let it through).
+pub fn ip_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+        std::net::IpAddr::V6(ip) => {
+            let [a, b, c, d, ..] = ip.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+    }
+}
+
 /// A verdict on one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -25,7 +37,8 @@ pub trait RateLimiter: Send + Sync {
 #[derive(Debug)]
 pub struct MemoryRateLimiter {
     per_minute: u32,
-    windows: Mutex<HashMap<String, (u64, u32)>>,
+    /// The current window's start, and the count per key in it.
+    windows: Mutex<(u64, HashMap<String, u32>)>,
 }
 
 impl MemoryRateLimiter {
@@ -33,7 +46,7 @@ impl MemoryRateLimiter {
     pub fn new(per_minute: u32) -> Self {
         MemoryRateLimiter {
             per_minute,
-            windows: Mutex::new(HashMap::new()),
+            windows: Mutex::new((0, HashMap::new())),
         }
     }
 }
@@ -48,21 +61,48 @@ impl RateLimiter for MemoryRateLimiter {
             .windows
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if windows.len() > 100_000 {
-            // Forget finished windows rather than grow without bound.
-            windows.retain(|_, (window, _)| *window == start);
+        if windows.0 != start {
+            // A new window: every count of the last one is stale, so memory stays bounded by
+            // one minute's callers.
+            *windows = (start, HashMap::new());
         }
-        let entry = windows.entry(key.to_owned()).or_insert((start, 0));
-        if entry.0 != start {
-            *entry = (start, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-        if entry.1 <= self.per_minute {
+        let count = windows.1.entry(key.to_owned()).or_insert(0);
+        *count = count.saturating_add(1);
+        if *count <= self.per_minute {
             Verdict::Allow
         } else {
             Verdict::Deny {
                 retry_after: Duration::from_secs((start + 60 - now_unix).max(1)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_an_ipv6_host_by_its_64_and_forgets_old_windows() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(ip_key(a), ip_key(b));
+        assert_eq!(ip_key("203.0.113.7".parse().unwrap()), "203.0.113.7");
+        let limiter = MemoryRateLimiter::new(1);
+        assert_eq!(limiter.check(&ip_key(a), 120), Verdict::Allow);
+        assert!(matches!(
+            limiter.check(&ip_key(b), 121),
+            Verdict::Deny { .. }
+        ));
+        assert_eq!(
+            limiter.check(&ip_key(b), 180),
+            Verdict::Allow,
+            "a new window"
+        );
+        assert_eq!(lock_len(&limiter), 1, "the old window's keys are gone");
+    }
+
+    fn lock_len(limiter: &MemoryRateLimiter) -> usize {
+        limiter.windows.lock().unwrap().1.len()
     }
 }

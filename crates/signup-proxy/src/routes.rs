@@ -267,7 +267,9 @@ async fn answer(
     body: Result<Bytes, BytesRejection>,
     email: &mut Option<String>,
 ) -> Answer {
-    if let Verdict::Deny { retry_after } = proxy.limiter.check(&ip.to_string(), now_unix()) {
+    if let Verdict::Deny { retry_after } =
+        proxy.limiter.check(&crate::limit::ip_key(ip), now_unix())
+    {
         let mut answer = Answer::error(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

@@ -33,6 +33,12 @@ use crate::records::{Format, ReadError, for_each_record};
 /// The namespace of record keys: fixed, so the same record always gets the same key.
 const NAMESPACE: Uuid = uuid::uuid!("6f1c2a4e-6a53-4d38-9c7e-0b5d1f6e2a91");
 
+/// The idempotency key of a normalized request: a UUID v5 under [`NAMESPACE`], reshaped as a
+/// v4 (the form Devdraft documents for keys) so the live API cannot refuse its version.
+fn record_key(canonical: &[u8]) -> Uuid {
+    uuid::Builder::from_random_bytes(*Uuid::new_v5(&NAMESPACE, canonical).as_bytes()).into_uuid()
+}
+
 /// What `signup import` was asked for.
 #[derive(Debug)]
 pub struct Options {
@@ -151,7 +157,7 @@ pub async fn run(
                 let canonical = serde_json::to_vec(&request).map_err(io::Error::other)?;
                 jobs.push(Job {
                     line,
-                    key: Uuid::new_v5(&NAMESPACE, &canonical),
+                    key: record_key(&canonical),
                     request,
                 });
             }
@@ -319,14 +325,17 @@ impl Pacer {
         }
     }
 
-    fn release(&self, window: Option<RateWindow>) {
+    /// Ends a request; `answered` is whether it got an answer (a request that got none says
+    /// nothing about the upstream's limits).
+    fn release(&self, window: Option<RateWindow>, answered: bool) {
         let mut state = lock(&self.state);
         state.in_flight = state.in_flight.saturating_sub(1);
         let Some(window) = window else {
-            // No rate-limit headers: the upstream does not limit.
-            state.unlimited = true;
+            // Answers without rate-limit headers: the upstream does not limit.
+            state.unlimited = answered;
             return;
         };
+        state.unlimited = false;
         let server = window.remaining.saturating_sub(state.in_flight);
         state.remaining = Some(match state.remaining {
             Some(local) if window.reset_unix == state.reset_unix => local.min(server),
@@ -389,7 +398,8 @@ async fn send(
                     let outcome = client
                         .create_customer(&job.request, &job.key.to_string())
                         .await;
-                    pacer.release(client.rate_window());
+                    let answered = !matches!(outcome, CreateOutcome::Failed(_));
+                    pacer.release(client.rate_window(), answered);
                     let (kind, customer_id, error) = match outcome {
                         CreateOutcome::Created(customer) => ("created", Some(customer.id), None),
                         CreateOutcome::DuplicateEmail => ("exists", None, None),

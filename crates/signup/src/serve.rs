@@ -61,7 +61,10 @@ pub async fn run(options: Options) -> Result<()> {
     config.trusted_proxies = options.trusted_proxies;
     config.audit_log = options.audit_log;
     config.phone_format = options.phone_format;
-    config.idempotency_secret = std::env::var("SIGNUP_IDEMPOTENCY_SECRET").ok();
+    // An empty value (common in compose files) would be a public key: treat it as unset.
+    config.idempotency_secret = std::env::var("SIGNUP_IDEMPOTENCY_SECRET")
+        .ok()
+        .filter(|secret| !secret.is_empty());
     let proxy = Proxy::new(config)?;
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
