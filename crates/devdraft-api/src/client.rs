@@ -96,6 +96,11 @@ impl ClientConfig {
 pub enum CreateOutcome {
     /// Created (or replayed): the customer.
     Created(Box<Customer>),
+    /// Created (a 2xx), but the body is not the customer as documented: its id, if any.
+    CreatedUnreadable {
+        /// The `id` field of the body, when there is one.
+        id: Option<String>,
+    },
     /// The API refused the body (400).
     Invalid(ValidationErrorBody),
     /// The app already has a customer with this email (409).
@@ -331,12 +336,16 @@ impl Client {
             // An hour at most: anything longer is a broken header, not a plan.
             .map(|seconds| Duration::from_secs(seconds.min(3600)));
         match status {
-            StatusCode::CREATED | StatusCode::OK => match parsed(&body) {
+            status if status.is_success() => match parsed(&body) {
                 Some(customer) => Attempt::Done(CreateOutcome::Created(Box::new(customer))),
-                None => Attempt::Retry {
-                    failure: Failure::Unavailable,
-                    after: None,
-                },
+                // Created all the same: a body we cannot read must not make us retry (the
+                // replay would be just as unreadable) or report a failure.
+                None => {
+                    let id = parsed::<serde_json::Value>(&body).and_then(|body| {
+                        body.get("id").and_then(|id| id.as_str().map(str::to_owned))
+                    });
+                    Attempt::Done(CreateOutcome::CreatedUnreadable { id })
+                }
             },
             StatusCode::BAD_REQUEST => match parsed(&body) {
                 Some(invalid) => Attempt::Done(CreateOutcome::Invalid(invalid)),

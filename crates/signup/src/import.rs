@@ -402,6 +402,7 @@ async fn send(
                     pacer.release(client.rate_window(), answered);
                     let (kind, customer_id, error) = match outcome {
                         CreateOutcome::Created(customer) => ("created", Some(customer.id), None),
+                        CreateOutcome::CreatedUnreadable { id } => ("created", id, None),
                         CreateOutcome::DuplicateEmail => ("exists", None, None),
                         CreateOutcome::Invalid(body) => (
                             "failed",
