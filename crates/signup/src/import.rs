@@ -516,8 +516,9 @@ impl Progress {
                         .map(|count| count.load(Ordering::Relaxed))
                         .sum();
                     let rate = done as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+                    let eta = self.total.saturating_sub(done) as f64 / rate.max(0.001);
                     eprintln!(
-                        "signup import: {done}/{} ({}), {rate:.0}/s",
+                        "signup import: {done}/{} ({}), {rate:.0}/s, eta {eta:.0}s",
                         self.total,
                         Self::message(counts)
                     );
