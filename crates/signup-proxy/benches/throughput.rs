@@ -13,8 +13,11 @@ use std::{
     path::Path,
     process::{Child, Command, Stdio},
     sync::Arc,
-    time::{Duration, Instant},
+    time::Duration,
 };
+
+#[path = "../../devdraft-emulator/benches/load.rs"]
+mod load;
 
 use devdraft_api::client::ClientConfig;
 use devdraft_emulator::{Config as EmulatorConfig, Emulator};
@@ -32,7 +35,7 @@ const SECRET: &str = "bench-secret";
 
 struct Report {
     name: &'static str,
-    ok: usize,
+    per_second: f64,
     errors: u64,
     p50: Duration,
     p99: Duration,
@@ -61,7 +64,7 @@ fn main() {
             format!("http://{proxy}/api/customers"),
             false,
         ));
-        println!("{:.0} creates/s", report.ok as f64 / MEASURE.as_secs_f64());
+        println!("{:.0} creates/s", report.per_second);
         return;
     }
     let mut reports = vec![load.block_on(hammer(
@@ -87,24 +90,20 @@ fn main() {
     for report in &reports {
         println!(
             "  {:<26} {:>7.0} creates/s  p50 {:>9.3?}  p99 {:>9.3?}  ({} errors)",
-            report.name,
-            report.ok as f64 / MEASURE.as_secs_f64(),
-            report.p50,
-            report.p99,
-            report.errors
+            report.name, report.per_second, report.p50, report.p99, report.errors
         );
     }
     let direct = &reports[0];
     let proxy = &reports[1];
     println!(
         "  proxy/direct throughput: {:.0}%, p99 added: {:?}",
-        100.0 * proxy.ok as f64 / direct.ok as f64,
+        100.0 * proxy.per_second / direct.per_second,
         proxy.p99.saturating_sub(direct.p99)
     );
     if let Some(nginx) = reports.get(2) {
         println!(
             "  proxy/nginx throughput: {:.0}%",
-            100.0 * proxy.ok as f64 / nginx.ok as f64
+            100.0 * proxy.per_second / nginx.per_second
         );
     }
     if let Some((mut child, _)) = nginx {
@@ -199,60 +198,19 @@ fn start_nginx(upstream: SocketAddr) -> Option<(Child, SocketAddr)> {
 }
 
 async fn hammer(name: &'static str, url: String, credentials: bool) -> Report {
-    let start = Instant::now();
-    let run = uuid::Uuid::new_v4().simple().to_string();
-    let tasks: Vec<_> = (0..CONNECTIONS)
-        .map(|connection| {
-            let (url, run) = (url.clone(), run.clone());
-            tokio::spawn(async move {
-                let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
-                let (mut latencies, mut errors) = (Vec::new(), 0u64);
-                for i in 0.. {
-                    let sent = Instant::now();
-                    if sent - start > WARM_UP + MEASURE {
-                        break;
-                    }
-                    let body = format!(
-                        r#"{{"first_name":"Bench","last_name":"Mark","phone_number":"+15551234567","email":"{run}c{connection}n{i}@example.com"}}"#
-                    );
-                    let mut request = client.post(&url).header("content-type", "application/json").body(body);
-                    if credentials {
-                        request = request.header("x-client-key", KEY).header("x-client-secret", SECRET);
-                    }
-                    let ok = match request.send().await {
-                        Ok(response) => response.status() == 201 && response.bytes().await.is_ok(),
-                        Err(_) => false,
-                    };
-                    if sent - start >= WARM_UP {
-                        if ok {
-                            latencies.push(sent.elapsed());
-                        } else {
-                            errors += 1;
-                        }
-                    }
-                }
-                (latencies, errors)
-            })
-        })
-        .collect();
-    let (mut latencies, mut errors) = (Vec::new(), 0);
-    for task in tasks {
-        let (mine, failed) = task.await.unwrap();
-        latencies.extend(mine);
-        errors += failed;
-    }
-    latencies.sort_unstable();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
+    let report = load::run(&load::Load {
+        url,
+        credentials: credentials.then_some((KEY, SECRET)),
+        connections: CONNECTIONS,
+        warm_up: WARM_UP,
+        measure: MEASURE,
+    })
+    .await;
     Report {
         name,
-        ok: latencies.len(),
-        errors,
-        p50: percentile(0.5),
-        p99: percentile(0.99),
+        per_second: report.per_second(),
+        errors: report.errors,
+        p50: report.percentile(0.5),
+        p99: report.percentile(0.99),
     }
 }

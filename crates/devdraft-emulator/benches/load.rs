@@ -1,0 +1,98 @@
+//! A closed-loop load of creates, shared by the benchmarks of several crates (`#[path]`): each
+//! connection posts one unique customer after another; requests sent during the warm-up are
+//! not counted.
+
+use std::time::{Duration, Instant};
+
+/// What to send, and for how long.
+pub struct Load {
+    /// Where to POST.
+    pub url: String,
+    /// `x-client-key` / `x-client-secret` to send, if any.
+    pub credentials: Option<(&'static str, &'static str)>,
+    /// Connections, each with one request in flight.
+    pub connections: usize,
+    /// Not counted.
+    pub warm_up: Duration,
+    /// Counted.
+    pub measure: Duration,
+}
+
+/// What came back.
+pub struct Report {
+    /// Latencies of the 201s, sorted.
+    pub latencies: Vec<Duration>,
+    /// Anything but a 201.
+    pub errors: u64,
+    /// How long was counted.
+    pub measured: Duration,
+}
+
+impl Report {
+    /// Creates per second.
+    pub fn per_second(&self) -> f64 {
+        self.latencies.len() as f64 / self.measured.as_secs_f64()
+    }
+
+    /// The `p` quantile of latency (0..=1).
+    pub fn percentile(&self, p: f64) -> Duration {
+        let last = self.latencies.len().saturating_sub(1);
+        self.latencies
+            .get(((self.latencies.len() as f64 * p) as usize).min(last))
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+/// Runs `load` on the current runtime.
+pub async fn run(load: &Load) -> Report {
+    let start = Instant::now();
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let (warm_up, measure) = (load.warm_up, load.measure);
+    let tasks: Vec<_> = (0..load.connections)
+        .map(|connection| {
+            let (url, run, credentials) = (load.url.clone(), run.clone(), load.credentials);
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
+                let (mut latencies, mut errors) = (Vec::new(), 0u64);
+                for i in 0.. {
+                    let sent = Instant::now();
+                    if sent - start > warm_up + measure {
+                        break;
+                    }
+                    let body = format!(
+                        r#"{{"first_name":"Load","last_name":"Test","phone_number":"+15551234567","email":"{run}c{connection}n{i}@example.com"}}"#
+                    );
+                    let mut request = client.post(&url).header("content-type", "application/json").body(body);
+                    if let Some((key, secret)) = credentials {
+                        request = request.header("x-client-key", key).header("x-client-secret", secret);
+                    }
+                    let ok = match request.send().await {
+                        Ok(response) => response.status() == 201 && response.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
+                    if sent - start >= warm_up {
+                        if ok {
+                            latencies.push(sent.elapsed());
+                        } else {
+                            errors += 1;
+                        }
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for task in tasks {
+        let (mine, failed) = task.await.unwrap();
+        latencies.extend(mine);
+        errors += failed;
+    }
+    latencies.sort_unstable();
+    Report {
+        latencies,
+        errors,
+        measured: measure,
+    }
+}
