@@ -57,11 +57,12 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
             post(create).options(|| async { StatusCode::NO_CONTENT }),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // Outermost: even a shed request's 503 carries CORS headers, so the browser can read it.
+        .layer(shed)
         .layer(middleware::from_fn_with_state(
             Arc::clone(&proxy),
             origin_policy,
-        ))
-        .layer(shed);
+        ));
     let router = Router::new()
         .merge(api)
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }));
@@ -137,6 +138,11 @@ async fn origin_policy(State(proxy): State<Shared>, request: Request, next: Next
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         }
         headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        // What a widget on another site needs to read: when to retry, and the id to quote.
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("retry-after, x-request-id"),
+        );
         if preflight {
             headers.insert(
                 header::ACCESS_CONTROL_ALLOW_METHODS,

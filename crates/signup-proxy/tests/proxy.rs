@@ -417,6 +417,12 @@ async fn allows_same_origin_and_listed_origins_and_refuses_others() {
         response.headers()["access-control-allow-origin"],
         "https://shop.example"
     );
+    assert!(
+        response.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .contains("retry-after")
+    );
 
     let preflight = setup
         .http
