@@ -35,6 +35,9 @@ pub struct Config {
     pub allow_origins: Vec<String>,
     /// Creates per minute per client IP; 0 turns the limit off.
     pub rate_limit: u32,
+    /// Creates per minute sent upstream per Devdraft client key (Devdraft allows 100); past it
+    /// the proxy answers 503 with `Retry-After` instead of spending Devdraft's patience. 0: off.
+    pub upstream_budget: u32,
     /// How many reverse proxies in front append to `X-Forwarded-For`.
     pub trusted_proxies: usize,
     /// Requests handled at once before new ones are shed with 503.
@@ -49,14 +52,15 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults: entered phone form, no other origins, 10 creates per minute per IP, no proxies
-    /// trusted, 256 requests at once, no static files, no audit file.
+    /// Defaults: entered phone form, no other origins, 10 creates per minute per IP, no upstream
+    /// budget, no proxies trusted, 256 requests at once, no static files, no audit file.
     pub fn new(upstream: ClientConfig) -> Config {
         Config {
             upstream,
             phone_format: PhoneFormat::Entered,
             allow_origins: Vec::new(),
             rate_limit: 10,
+            upstream_budget: 0,
             trusted_proxies: 0,
             max_concurrency: 256,
             static_dir: None,
@@ -72,6 +76,7 @@ pub struct Proxy {
     client: Client,
     keys: idempotency::KeyDeriver,
     limiter: Arc<dyn limit::RateLimiter>,
+    budget: Arc<dyn limit::RateLimiter>,
     audit: audit::AuditLog,
 }
 
@@ -101,13 +106,16 @@ impl Proxy {
     /// A proxy for `config`, rate-limiting in memory.
     pub fn new(config: Config) -> Result<Proxy, StartError> {
         let limiter = Arc::new(limit::MemoryRateLimiter::new(config.rate_limit));
-        Self::with_limiter(config, limiter)
+        let budget = Arc::new(limit::MemoryRateLimiter::new(config.upstream_budget));
+        Self::with_limiters(config, limiter, budget)
     }
 
-    /// A proxy whose rate-limit state lives in `limiter` (shared by several instances).
-    pub fn with_limiter(
+    /// A proxy whose rate-limit state lives in `limiter` (per client IP) and `budget` (per
+    /// Devdraft client key), which several instances can share.
+    pub fn with_limiters(
         config: Config,
         limiter: Arc<dyn limit::RateLimiter>,
+        budget: Arc<dyn limit::RateLimiter>,
     ) -> Result<Proxy, StartError> {
         let client = Client::new(config.upstream.clone())
             .map_err(|error| StartError::Client(error.to_string()))?;
@@ -122,6 +130,7 @@ impl Proxy {
             client,
             keys,
             limiter,
+            budget,
             audit,
         })
     }

@@ -349,6 +349,18 @@ async fn answer(
         .as_ref()
         .map(|email| email.normalized().into_owned());
     let request = CreateCustomerRequest::from_validated(&customer, proxy.config.phone_format);
+    if let Verdict::Deny { retry_after } = proxy
+        .budget
+        .check(&proxy.config.upstream.client_key, now_unix())
+    {
+        let mut answer = Answer::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream_budget",
+            "Devdraft is busy; retry in a moment",
+        );
+        answer.retry_after = Some(retry_after);
+        return answer;
+    }
     let upstream_key = proxy.keys.derive(&client_key).to_string();
     match proxy.client.create_customer(&request, &upstream_key).await {
         CreateOutcome::Created(customer) => {

@@ -684,3 +684,22 @@ async fn serves_static_files_with_security_headers() {
             .contains("<title>form</title>")
     );
 }
+
+#[tokio::test]
+async fn keeps_within_the_upstream_budget_with_503_and_retry_after() {
+    let setup = setup("budget", |_, config| config.upstream_budget = 2).await;
+    for i in 0..2 {
+        assert_eq!(
+            setup.submit(&customer(i)).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let response = setup.submit(&customer(3)).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(
+        setup.upstream_total().await,
+        2,
+        "nothing sent past the budget"
+    );
+}

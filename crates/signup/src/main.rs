@@ -97,6 +97,10 @@ struct ServeArgs {
     /// Creates per minute per client IP; 0 turns the limit off.
     #[arg(long, default_value_t = 10)]
     rate_limit: u32,
+    /// Creates sent upstream per minute (Devdraft allows 100 per client key); past it, 503 with
+    /// Retry-After. 0 turns it off; the built-in emulator has none.
+    #[arg(long, default_value_t = 100)]
+    upstream_budget: u32,
     /// How many reverse proxies in front append to X-Forwarded-For (0: use the peer address).
     #[arg(long, default_value_t = 0)]
     trusted_proxies: usize,
@@ -200,6 +204,7 @@ fn main() -> ExitCode {
                 static_dir: args.static_dir,
                 allow_origins: args.allow_origins,
                 rate_limit: args.rate_limit,
+                upstream_budget: args.upstream_budget,
                 trusted_proxies: args.trusted_proxies,
                 audit_log: args.audit_log,
                 phone_format: match args.phone_format {

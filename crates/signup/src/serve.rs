@@ -22,6 +22,8 @@ pub struct Options {
     pub allow_origins: Vec<String>,
     /// Creates per minute per client IP (0: off).
     pub rate_limit: u32,
+    /// Creates per minute sent upstream (0: off; the built-in emulator has no limit).
+    pub upstream_budget: u32,
     /// Reverse proxies in front.
     pub trusted_proxies: usize,
     /// The audit log file.
@@ -58,6 +60,11 @@ pub async fn run(options: Options) -> Result<()> {
     config.static_dir = options.static_dir;
     config.allow_origins = options.allow_origins;
     config.rate_limit = options.rate_limit;
+    config.upstream_budget = if embedded.is_some() {
+        0
+    } else {
+        options.upstream_budget
+    };
     config.trusted_proxies = options.trusted_proxies;
     config.audit_log = options.audit_log;
     config.phone_format = options.phone_format;
