@@ -1,11 +1,12 @@
-//! `cargo xtask bench`: every benchmark, with criterion. Extra arguments go to criterion
-//! (`cargo xtask bench -- validate_10k` runs only that one).
+//! `cargo xtask bench`: every benchmark. Extra arguments go to the criterion benchmarks
+//! (`cargo xtask bench -- validate_10k` runs only that one, and skips the load tests).
 
 use anyhow::Result;
 use xshell::{Shell, cmd};
 
 pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
     let args = args.strip_prefix(&["--".to_owned()]).unwrap_or(args);
+    // Criterion: the rules per record, and `signup validate` on JSON Lines.
     cmd!(
         sh,
         "cargo bench --locked -p customer-validation --bench validate -- {args...}"
@@ -16,5 +17,22 @@ pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
         "cargo bench --locked -p signup --bench validate_stream -- {args...}"
     )
     .run()?;
+    if !args.is_empty() {
+        return Ok(());
+    }
+    // Load tests (throughput and latency percentiles, not criterion): the emulator under 64
+    // connections, the proxy against the emulator direct and nginx (when installed), and
+    // `signup import` end to end with the importer's own CPU per record.
+    cmd!(
+        sh,
+        "cargo bench --locked -p devdraft-emulator --bench creates"
+    )
+    .run()?;
+    cmd!(
+        sh,
+        "cargo bench --locked -p signup-proxy --bench throughput"
+    )
+    .run()?;
+    cmd!(sh, "cargo bench --locked -p signup --bench import").run()?;
     Ok(())
 }
