@@ -310,9 +310,10 @@ impl Pacer {
                     }
                     None => Duration::from_millis(10),
                     Some(0) => {
-                        let reset = UNIX_EPOCH + Duration::from_secs(state.reset_unix);
-                        reset.duration_since(SystemTime::now()).unwrap_or_default()
-                            + Duration::from_millis(50)
+                        // At most a minute at a time: a reset far away is a broken header (and
+                        // `UNIX_EPOCH + reset` could overflow).
+                        let left = state.reset_unix.saturating_sub(now_unix()).min(60);
+                        Duration::from_secs(left) + Duration::from_millis(50)
                     }
                     Some(left) => {
                         state.remaining = Some(left - 1);
