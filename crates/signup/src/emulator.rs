@@ -1,6 +1,14 @@
 //! `signup emulator`: run the local Devdraft on a port.
 
-use std::{io::Write, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    io::Write,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use axum::Router;
+use tokio::net::TcpListener;
 
 use anyhow::{Context, Result};
 use devdraft_emulator::{Config, Emulator, Faults};
@@ -38,19 +46,7 @@ pub async fn run(options: Options) -> Result<()> {
     config.app_id = options.app_id;
     config.rate_limit = options.rate_limit;
     config.faults = options.faults.as_deref().map(Faults::parse).transpose()?;
-    config.idempotency_ttl = Duration::from_secs(24 * 60 * 60);
-    let parent = options
-        .db
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty());
-    if let (true, Some(dir)) = (options.db.as_os_str() != ":memory:", parent) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let emulator = Emulator::open(config, &options.db)
-        .with_context(|| format!("cannot open the emulator database {}", options.db.display()))?;
-    let listener = tokio::net::TcpListener::bind(options.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", options.listen))?;
+    let (listener, app) = bind(config, &options.db, options.listen).await?;
     let address = listener.local_addr()?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on http://{address}")?;
@@ -65,6 +61,21 @@ pub async fn run(options: Options) -> Result<()> {
     }
     out.flush()?;
     drop(out);
-    devdraft_emulator::serve(listener, devdraft_emulator::app(emulator.into())).await?;
+    devdraft_emulator::serve(listener, app).await?;
     Ok(())
+}
+
+/// The emulator over the database at `db` (its folder created if needed), bound to `listen`
+/// and ready to serve: `signup emulator` and `signup serve`'s built-in emulator alike.
+pub async fn bind(config: Config, db: &Path, listen: SocketAddr) -> Result<(TcpListener, Router)> {
+    let parent = db.parent().filter(|dir| !dir.as_os_str().is_empty());
+    if let (true, Some(dir)) = (db.as_os_str() != ":memory:", parent) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let emulator = Emulator::open(config, db)
+        .with_context(|| format!("cannot open the emulator database {}", db.display()))?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    Ok((listener, devdraft_emulator::app(Arc::new(emulator))))
 }

@@ -4,7 +4,7 @@ use std::{io::Write, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::{Context, Result, bail};
 use devdraft_api::{PhoneFormat, client::ClientConfig};
-use devdraft_emulator::{Config as EmulatorConfig, Emulator};
+use devdraft_emulator::Config as EmulatorConfig;
 use signup_proxy::{Config, Proxy};
 
 /// What `signup serve` was asked for. Credentials come from the environment only.
@@ -104,16 +104,10 @@ async fn start_embedded_emulator() -> Result<(String, (String, String))> {
     let mut config = EmulatorConfig::new(key.clone(), secret.clone());
     // The proxy limits per client IP; the emulator's own limit would only slow a demo down.
     config.rate_limit = 0;
-    std::fs::create_dir_all(".signup")
-        .context("cannot create .signup/ for the built-in emulator")?;
-    let emulator = Emulator::open(config, EMBEDDED_DB.as_ref())
-        .with_context(|| format!("cannot open the built-in emulator's database {EMBEDDED_DB}"))?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let (listener, app) =
+        crate::emulator::bind(config, EMBEDDED_DB.as_ref(), ([127, 0, 0, 1], 0).into()).await?;
     let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(devdraft_emulator::serve(
-        listener,
-        devdraft_emulator::app(Arc::new(emulator)),
-    ));
+    tokio::spawn(devdraft_emulator::serve(listener, app));
     Ok((url, (key, secret)))
 }
 
