@@ -132,17 +132,10 @@ pub async fn run(
         file: name.clone(),
         source,
     })?;
-    let mut input = BufReader::with_capacity(1 << 16, input);
-    let format = match options
+    let input = BufReader::with_capacity(1 << 16, input);
+    let format = options
         .format
-        .or_else(|| Format::from_extension(&options.file))
-    {
-        Some(format) => format,
-        None => Format::sniff(&mut input).map_err(|source| ReadError::Io {
-            file: name.clone(),
-            source,
-        })?,
-    };
+        .or_else(|| Format::from_extension(&options.file));
 
     // Pass 1: validate everything before anything is sent.
     let mut jobs = Vec::new();

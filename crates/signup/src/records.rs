@@ -79,11 +79,12 @@ pub enum ReadError {
 
 /// Calls `each(line, record)` for every record of `input`, in order.
 ///
-/// `file` names the input in error messages.
+/// `file` names the input in error messages; `format` `None` decides it from the content
+/// ([`Format::sniff`]).
 pub fn for_each_record(
     file: &str,
     mut input: impl BufRead,
-    format: Format,
+    format: Option<Format>,
     mut each: impl FnMut(u64, &RawCustomer<'_>) -> io::Result<()>,
 ) -> Result<(), ReadError> {
     let io_error = |source| ReadError::Io {
@@ -91,6 +92,10 @@ pub fn for_each_record(
         source,
     };
     skip_bom(&mut input).map_err(io_error)?;
+    let format = match format {
+        Some(format) => format,
+        None => Format::sniff(&mut input).map_err(io_error)?,
+    };
     match format {
         Format::JsonLines => json_lines(file, input, &mut each),
         Format::JsonArray => JsonArray::new(file, input).for_each(&mut each),

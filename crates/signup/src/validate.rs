@@ -25,7 +25,7 @@ pub struct Summary {
 /// Validates every record of `input` and writes one line per record to `out`:
 /// `{"line":N,"valid":true,"value":{...}}` or `{"line":N,"valid":false,"errors":[...]}`.
 ///
-/// `format` `None` decides it from the content ([`Format::sniff`]). Stops at the first record
+/// `format` `None` decides it from the content. Stops at the first record
 /// that cannot be read, after writing the verdicts before it. Output is buffered, but flushed
 /// before every read of the input, so a consumer at the other end of a pipe sees each verdict
 /// before the producer has to send the next record.
@@ -36,20 +36,13 @@ pub fn validate_stream(
     out: impl Write,
 ) -> Result<Summary, ReadError> {
     let out = Rc::new(RefCell::new(io::BufWriter::with_capacity(BUFFER, out)));
-    let mut input = BufReader::with_capacity(
+    let input = BufReader::with_capacity(
         BUFFER,
         FlushBeforeRead {
             input,
             out: Rc::clone(&out),
         },
     );
-    let format = match format {
-        Some(format) => format,
-        None => Format::sniff(&mut input).map_err(|source| ReadError::Io {
-            file: file.to_owned(),
-            source,
-        })?,
-    };
     let mut summary = Summary::default();
     for_each_record(file, input, format, |line, record| {
         let mut out = out.try_borrow_mut().map_err(io::Error::other)?;
