@@ -73,15 +73,12 @@ impl Kind {
     }
 }
 
-/// Field numbers on the wire: 0 is the body, then the API fields in check order.
-const FIELDS: [Field; 7] = Field::ALL;
-
-/// Code numbers on the wire.
-const CODES: [Code; 9] = Code::ALL;
-
+/// Field numbers on the wire are positions in [`Field::ALL`] (0 is the body), code numbers
+/// positions in [`Code::ALL`].
+///
 /// `1 +` the code's number, so that 0 means "no error".
 fn code_number(code: Code) -> u32 {
-    CODES
+    Code::ALL
         .iter()
         .position(|c| *c == code)
         .map_or(0, |i| i as u32 + 1)
@@ -152,7 +149,10 @@ pub fn validate_texts(body: u32, kinds: u32, input: &[u8], lengths: [usize; 6]) 
         Err(errors) => {
             let mut packed = 0u32;
             for error in &errors {
-                let field = FIELDS.iter().position(|f| *f == error.field).unwrap_or(0);
+                let field = Field::ALL
+                    .iter()
+                    .position(|f| *f == error.field)
+                    .unwrap_or(0);
                 packed |= code_number(error.code) << (4 * field);
             }
             packed
@@ -268,7 +268,10 @@ pub fn wasm_memory() -> JsValue {
 /// code number, or 0 when it passes.
 #[wasm_bindgen(js_name = checkField)]
 pub fn check_field(field: u32, kind: u32, text: &str) -> u32 {
-    let field = FIELDS.get(field as usize).copied().unwrap_or(Field::Body);
+    let field = Field::ALL
+        .get(field as usize)
+        .copied()
+        .unwrap_or(Field::Body);
     validate_field(field, Kind::from_bits(kind).input(text))
         .map_or(0, |error| code_number(error.code))
 }
@@ -309,13 +312,13 @@ pub struct Tables {
 /// The [`Tables`] of this build of the rules.
 pub fn tables() -> Tables {
     Tables {
-        fields: FIELDS.map(Field::name).to_vec(),
-        codes: CODES.map(Code::as_str).to_vec(),
+        fields: Field::ALL.map(Field::name).to_vec(),
+        codes: Code::ALL.map(Code::as_str).to_vec(),
         // Every field-code pair; the wrapper only looks up the pairs the rules produce.
-        messages: FIELDS
+        messages: Field::ALL
             .iter()
             .flat_map(|&field| {
-                CODES.map(|code| customer_validation::FieldError { field, code }.message())
+                Code::ALL.map(|code| customer_validation::FieldError { field, code }.message())
             })
             .collect(),
         customer_types: CustomerType::ALL.iter().map(|t| t.as_str()).collect(),
