@@ -593,12 +593,8 @@ async fn creates_one_customer_for_32_concurrent_requests_with_one_key() {
         let (server, key) = (Arc::clone(&server), key.clone());
         tokio::spawn(async move {
             server
-                .post()
-                .header("idempotency-key", key)
-                .json(&john("a@example.com"))
-                .send()
+                .create_keyed(&key, &john("a@example.com"))
                 .await
-                .unwrap()
                 .status()
         })
     });
@@ -620,12 +616,8 @@ async fn creates_one_customer_for_50_concurrent_requests_with_one_email() {
         let server = Arc::clone(&server);
         tokio::spawn(async move {
             server
-                .post()
-                .header("idempotency-key", new_key())
-                .json(&john("same@example.com"))
-                .send()
+                .create_keyed(&new_key(), &john("same@example.com"))
                 .await
-                .unwrap()
                 .status()
         })
     });

@@ -84,6 +84,26 @@ impl Setup {
         self.http.post(format!("{}/api/customers", self.proxy))
     }
 
+    /// Submits `body` with `idempotency-key: key`.
+    async fn submit_keyed(&self, key: &str, body: &Value) -> Response {
+        self.post()
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Submits `body` as if through a proxy that sent `x-forwarded-for: forwarded`.
+    async fn submit_from(&self, forwarded: impl AsRef<str>, body: &Value) -> Response {
+        self.post()
+            .header("x-forwarded-for", forwarded.as_ref())
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     async fn submit(&self, body: &Value) -> Response {
         self.post().json(body).send().await.unwrap()
     }
@@ -145,13 +165,7 @@ async fn creates_exactly_once_under_upstream_faults() {
             let setup = Arc::clone(&setup);
             tokio::spawn(async move {
                 let key = uuid::Uuid::new_v4().to_string();
-                let response = setup
-                    .post()
-                    .header("idempotency-key", key)
-                    .json(&customer(i))
-                    .send()
-                    .await
-                    .unwrap();
+                let response = setup.submit_keyed(&key, &customer(i)).await;
                 response.status()
             })
         })
@@ -206,32 +220,16 @@ async fn replays_a_retried_submission_instead_of_creating_again() {
     let setup = setup("replay", |_, _| {}).await;
     let key = uuid::Uuid::new_v4().to_string();
     let first: Value = setup
-        .post()
-        .header("idempotency-key", &key)
-        .json(&customer(1))
-        .send()
+        .submit_keyed(&key, &customer(1))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
-    let again = setup
-        .post()
-        .header("idempotency-key", &key)
-        .json(&customer(1))
-        .send()
-        .await
-        .unwrap();
+    let again = setup.submit_keyed(&key, &customer(1)).await;
     assert_eq!(again.status(), StatusCode::CREATED);
     assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
     assert_eq!(setup.upstream_total().await, 1);
-    let changed = setup
-        .post()
-        .header("idempotency-key", &key)
-        .json(&customer(2))
-        .send()
-        .await
-        .unwrap();
+    let changed = setup.submit_keyed(&key, &customer(2)).await;
     assert_eq!(changed.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -493,21 +491,13 @@ async fn rate_limits_per_client_ip_and_a_spoofed_header_buys_nothing() {
     .await;
     for i in 0..3 {
         let response = setup
-            .post()
-            .header("x-forwarded-for", format!("198.51.100.{i}, 203.0.113.7"))
-            .json(&customer(i))
-            .send()
-            .await
-            .unwrap();
+            .submit_from(format!("198.51.100.{i}, 203.0.113.7"), &customer(i))
+            .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
     let response = setup
-        .post()
-        .header("x-forwarded-for", "198.51.100.99, 203.0.113.7")
-        .json(&customer(9))
-        .send()
-        .await
-        .unwrap();
+        .submit_from("198.51.100.99, 203.0.113.7", &customer(9))
+        .await;
     assert_eq!(
         response.status(),
         StatusCode::TOO_MANY_REQUESTS,
@@ -519,13 +509,7 @@ async fn rate_limits_per_client_ip_and_a_spoofed_header_buys_nothing() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&retry_after));
-    let response = setup
-        .post()
-        .header("x-forwarded-for", "203.0.113.8")
-        .json(&customer(10))
-        .send()
-        .await
-        .unwrap();
+    let response = setup.submit_from("203.0.113.8", &customer(10)).await;
     assert_eq!(
         response.status(),
         StatusCode::CREATED,
@@ -535,21 +519,11 @@ async fn rate_limits_per_client_ip_and_a_spoofed_header_buys_nothing() {
     let direct = setup_direct_limit().await;
     for i in 0..2 {
         let response = direct
-            .post()
-            .header("x-forwarded-for", format!("198.51.100.{i}"))
-            .json(&customer(i))
-            .send()
-            .await
-            .unwrap();
+            .submit_from(format!("198.51.100.{i}"), &customer(i))
+            .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
-    let response = direct
-        .post()
-        .header("x-forwarded-for", "198.51.100.77")
-        .json(&customer(7))
-        .send()
-        .await
-        .unwrap();
+    let response = direct.submit_from("198.51.100.77", &customer(7)).await;
     assert_eq!(
         response.status(),
         StatusCode::TOO_MANY_REQUESTS,
