@@ -2,9 +2,8 @@
 //! customer lost to `kill -9`.
 
 use std::{
-    io::{BufRead, BufReader},
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    path::Path,
+    process::Child,
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
@@ -15,12 +14,15 @@ use std::{
 
 use serde_json::{Value, json};
 
+use super::common::{signup, start, temp_dir};
+
 const KEY: &str = "cli-key";
 const SECRET: &str = "cli-secret";
 
-/// Starts `signup emulator` and returns it with its base URL and the rest of its first lines.
+/// Starts `signup emulator` and returns it with its base URL and, when it generated
+/// credentials, the three lines that print them.
 fn emulator(db: &Path, extra: &[&str], credentials: bool) -> (Child, String, Vec<String>) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signup"));
+    let mut command = signup();
     command
         .args([
             "emulator",
@@ -32,38 +34,18 @@ fn emulator(db: &Path, extra: &[&str], credentials: bool) -> (Child, String, Vec
         ])
         .arg(db)
         .args(extra);
-    command
-        .env_remove("DEVDRAFT_CLIENT_KEY")
-        .env_remove("DEVDRAFT_CLIENT_SECRET");
     if credentials {
         command
             .env("DEVDRAFT_CLIENT_KEY", KEY)
             .env("DEVDRAFT_CLIENT_SECRET", SECRET);
     }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let base = first
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line: {first}"))
-        .to_owned();
+    let (child, base, lines) = start(command);
     let rest = if credentials {
         Vec::new()
     } else {
         lines.take(3).map(Result::unwrap).collect()
     };
     (child, base, rest)
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("signup-emulator-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 #[test]
@@ -108,7 +90,7 @@ fn prints_its_address_first_and_generated_credentials_that_work() {
 
 #[test]
 fn refuses_a_bad_fault_specification() {
-    let output = Command::new(env!("CARGO_BIN_EXE_signup"))
+    let output = signup()
         .args([
             "emulator",
             "--listen",

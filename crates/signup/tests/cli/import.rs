@@ -2,57 +2,41 @@
 
 use std::{
     collections::HashSet,
-    io::{BufRead, BufReader},
-    path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
+    path::Path,
+    process::{Child, Command, Stdio},
     thread,
     time::{Duration, Instant},
 };
 
 use serde_json::{Value, json};
 
+use super::common::{signup, start, stderr, temp_dir};
+
 const KEY: &str = "import-key";
 const SECRET: &str = "import-secret";
 
-fn signup() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signup"));
+/// `signup` with this module's credentials.
+fn with_credentials() -> Command {
+    let mut command = signup();
     command
         .env("DEVDRAFT_CLIENT_KEY", KEY)
-        .env("DEVDRAFT_CLIENT_SECRET", SECRET)
-        .env_remove("DEVDRAFT_BASE_URL");
+        .env("DEVDRAFT_CLIENT_SECRET", SECRET);
     command
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("signup-import-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn emulator(dir: &Path, args: &[&str]) -> (Child, String) {
-    let mut child = signup()
+    let mut command = with_credentials();
+    command
         .args(["emulator", "--listen", "127.0.0.1:0"])
         .arg("--db")
         .arg(dir.join("emulator.sqlite3"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
-    (
-        child,
-        first.strip_prefix("listening on ").unwrap().to_owned(),
-    )
+        .args(args);
+    let (child, base, _) = start(command);
+    (child, base)
 }
 
 fn import(file: &Path, upstream: &str, extra: &[&str]) -> Command {
-    let mut command = signup();
+    let mut command = with_credentials();
     command
         .arg("import")
         .arg(file)
@@ -89,10 +73,6 @@ fn write_records(path: &Path) -> HashSet<String> {
     }
     std::fs::write(path, lines.join("\n")).unwrap();
     valid_emails
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]

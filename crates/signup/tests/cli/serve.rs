@@ -1,50 +1,11 @@
 //! `signup serve` as a process: the built-in emulator by default, configuration errors, and a
 //! graceful stop on SIGTERM.
 
-use std::{
-    io::{BufRead, BufReader, Lines},
-    path::{Path, PathBuf},
-    process::{Child, ChildStdout, Command, Stdio},
-    thread,
-    time::Duration,
-};
+use std::{path::Path, process::Command, thread, time::Duration};
 
 use serde_json::{Value, json};
 
-fn signup() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_signup"));
-    for name in [
-        "DEVDRAFT_CLIENT_KEY",
-        "DEVDRAFT_CLIENT_SECRET",
-        "DEVDRAFT_BASE_URL",
-    ] {
-        command.env_remove(name);
-    }
-    command
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("signup-serve-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Spawns `command` and reads its first line: `listening on http://ADDR`.
-fn start(mut command: Command) -> (Child, String, Lines<BufReader<ChildStdout>>) {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let base = first
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line: {first}"))
-        .to_owned();
-    (child, base, lines)
-}
+use super::common::{signup, start, temp_dir};
 
 fn john() -> Value {
     json!({"first_name": "John", "last_name": "Doe", "phone_number": "+1-555-123-4567"})

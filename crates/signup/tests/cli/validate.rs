@@ -3,7 +3,7 @@
 use std::{
     io::{BufRead, BufReader, Write},
     path::PathBuf,
-    process::{Command, Output, Stdio},
+    process::{Output, Stdio},
     sync::mpsc,
     thread,
     time::Duration,
@@ -11,11 +11,9 @@ use std::{
 
 use serde_json::{Value, json};
 
-const DOC_ERROR_400: &str = include_str!("../../../../shared/fixtures/devdraft/error-400.json");
+use super::common::{signup, stderr};
 
-fn signup() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_signup"))
-}
+const DOC_ERROR_400: &str = include_str!("../../../../../shared/fixtures/devdraft/error-400.json");
 
 /// Writes `contents` to a fresh file named `name` and returns its path.
 fn file(name: &str, contents: &[u8]) -> PathBuf {
@@ -37,10 +35,6 @@ fn lines(output: &Output) -> Vec<Value> {
         .lines()
         .map(|line| serde_json::from_str(line).expect("every output line is JSON"))
         .collect()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 const JOHN: &str = r#"{"first_name":"John","last_name":"Doe","phone_number":"+1-555-123-4567"}"#;

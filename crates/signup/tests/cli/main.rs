@@ -1,0 +1,8 @@
+//! `signup` as a user runs it: the real binary, real files, real ports, exit codes and output.
+//! One test binary, a module per subcommand, helpers in `common`.
+
+mod common;
+mod emulator;
+mod import;
+mod serve;
+mod validate;
