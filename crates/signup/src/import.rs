@@ -177,15 +177,12 @@ pub async fn run(
         ..Summary::default()
     };
     let outcomes: Arc<Mutex<HashMap<Uuid, Entry>>> = Arc::new(Mutex::new(done));
-    let todo: Vec<Job> = {
+    // The records still to send, by index: the jobs themselves stay in one place.
+    let jobs = Arc::new(jobs);
+    let todo: Vec<usize> = {
         let known = lock(&outcomes);
-        jobs.iter()
-            .filter(|job| !known.contains_key(&job.key))
-            .map(|job| Job {
-                line: job.line,
-                key: job.key,
-                request: job.request.clone(),
-            })
+        (0..jobs.len())
+            .filter(|&i| !known.contains_key(&jobs[i].key))
             .collect()
     };
     eprintln!(
@@ -206,6 +203,7 @@ pub async fn run(
         config.retry.max_attempts = config.retry.max_attempts.max(20);
         let client = Arc::new(Client::new(config).context("cannot build the HTTP client")?);
         send(
+            Arc::clone(&jobs),
             todo,
             Arc::clone(&client),
             options.concurrency.max(1),
@@ -218,7 +216,7 @@ pub async fn run(
     }
 
     let outcomes = lock(&outcomes);
-    for job in &jobs {
+    for job in jobs.iter() {
         match outcomes.get(&job.key).map(|entry| entry.outcome.as_str()) {
             Some("created") => summary.created += 1,
             Some("exists") => summary.exists += 1,
@@ -340,7 +338,8 @@ impl Pacer {
 }
 
 async fn send(
-    jobs: Vec<Job>,
+    jobs: Arc<Vec<Job>>,
+    todo: Vec<usize>,
     client: Arc<Client>,
     concurrency: usize,
     journal_path: &Path,
@@ -362,18 +361,19 @@ async fn send(
             stop.store(true, Ordering::SeqCst);
         });
     }
-    let total = jobs.len() as u64;
-    let jobs = Arc::new(jobs);
+    let total = todo.len() as u64;
+    let todo = Arc::new(todo);
     let next = Arc::new(AtomicUsize::new(0));
     let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
     let pacer = Arc::new(Pacer::default());
     let progress = Progress::new(total);
     let started = Instant::now();
 
-    let workers: Vec<_> = (0..concurrency.min(jobs.len()))
+    let workers: Vec<_> = (0..concurrency.min(todo.len()))
         .map(|_| {
-            let (jobs, next, counts, pacer, client, journal, outcomes, stop, progress) = (
+            let (jobs, todo, next, counts, pacer, client, journal, outcomes, stop, progress) = (
                 Arc::clone(&jobs),
+                Arc::clone(&todo),
                 Arc::clone(&next),
                 Arc::clone(&counts),
                 Arc::clone(&pacer),
@@ -385,9 +385,10 @@ async fn send(
             );
             tokio::spawn(async move {
                 while !stop.load(Ordering::SeqCst) {
-                    let Some(job) = jobs.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                    let Some(&index) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else {
                         break;
                     };
+                    let job = &jobs[index];
                     pacer.acquire().await;
                     let outcome = client
                         .create_customer(&job.request, &job.key.to_string())
