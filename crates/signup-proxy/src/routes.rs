@@ -92,10 +92,14 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-/// A JSON error in the API's shape: `{"statusCode", "message", "error"}`.
+/// A JSON error body in the API's shape: `{"statusCode", "message", "error"}`.
+fn error_body(status: StatusCode, message: &str) -> Value {
+    json!({"statusCode": status.as_u16(), "message": message, "error": status.canonical_reason().unwrap_or("Error")})
+}
+
+/// A JSON error response in the API's shape.
 fn error(status: StatusCode, message: &str) -> Response {
-    let body = json!({"statusCode": status.as_u16(), "message": message, "error": status.canonical_reason().unwrap_or("Error")});
-    (status, Json(body)).into_response()
+    (status, Json(error_body(status, message))).into_response()
 }
 
 /// Who may call the API from a browser: the page's own origin, and `--allow-origin` ones (which
@@ -195,8 +199,7 @@ impl Answer {
     }
 
     fn error(status: StatusCode, outcome: &'static str, message: &str) -> Answer {
-        let body = json!({"statusCode": status.as_u16(), "message": message, "error": status.canonical_reason().unwrap_or("Error")});
-        Answer::new(status, outcome, body)
+        Answer::new(status, outcome, error_body(status, message))
     }
 
     /// A 400 in Devdraft's format plus the errors by field.
