@@ -22,29 +22,6 @@ pub(crate) fn dist(sh: &Shell) -> Result<()> {
         .env("PATH", path)
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
         .run()?;
-    externalize_loader(sh)
-}
-
-/// Moves the loader Trunk inlines into `index.html` to a file of its own, so the page runs under
-/// the proxy's CSP, which allows no inline script.
-fn externalize_loader(sh: &Shell) -> Result<()> {
-    const OPEN: &str = "<script type=\"module\">";
-    const CLOSE: &str = "</script>";
-    let html = sh.read_file("dist/index.html")?;
-    let Some(start) = html.find(OPEN) else {
-        return Ok(());
-    };
-    let Some(length) = html[start..].find(CLOSE) else {
-        anyhow::bail!("dist/index.html: an unclosed inline script")
-    };
-    let script = &html[start + OPEN.len()..start + length];
-    sh.write_file("dist/loader.js", script.trim())?;
-    let html = format!(
-        "{}<script type=\"module\" src=\"/loader.js\"></script>{}",
-        &html[..start],
-        &html[start + length + CLOSE.len()..]
-    );
-    sh.write_file("dist/index.html", html)?;
     Ok(())
 }
 

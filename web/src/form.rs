@@ -1,0 +1,484 @@
+//! The registration form: fields with live checks, the error summary, and submission.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use customer_validation::{
+    CustomerType, Field, Input, RawCustomer, RawValue, limits, validate, validate_field,
+};
+use js_sys::{Array, JSON, Object, Reflect};
+use leptos::{ev, html, prelude::*, task::spawn_local};
+use wasm_bindgen::JsValue;
+use web_sys::{CustomEvent, CustomEventInit};
+
+use crate::{
+    options::{Options, Text},
+    submit::{Outcome, PendingKey, get, submit},
+};
+
+/// How a text field looks: its label, input type, autofill hint and length limit.
+struct Spec {
+    field: Field,
+    label: Text,
+    kind: &'static str,
+    autocomplete: &'static str,
+    max: usize,
+    hint: Option<Text>,
+}
+
+const TEXT_FIELDS: [Spec; 4] = [
+    Spec {
+        field: Field::FirstName,
+        label: Text::FirstName,
+        kind: "text",
+        autocomplete: "given-name",
+        max: limits::NAME_MAX_CHARS,
+        hint: None,
+    },
+    Spec {
+        field: Field::LastName,
+        label: Text::LastName,
+        kind: "text",
+        autocomplete: "family-name",
+        max: limits::NAME_MAX_CHARS,
+        hint: None,
+    },
+    Spec {
+        field: Field::PhoneNumber,
+        label: Text::Phone,
+        kind: "tel",
+        autocomplete: "tel",
+        max: limits::PHONE_MAX_CHARS,
+        hint: Some(Text::PhoneHint),
+    },
+    Spec {
+        field: Field::Email,
+        label: Text::Email,
+        kind: "email",
+        autocomplete: "email",
+        max: limits::EMAIL_MAX_CHARS,
+        hint: None,
+    },
+];
+
+/// One text field's state.
+#[derive(Clone, Copy)]
+struct FieldState {
+    field: Field,
+    value: RwSignal<String>,
+    /// Left once (blur) or submitted: from then on it is checked as the user types.
+    touched: RwSignal<bool>,
+    /// What the server said about the value, until the user edits it.
+    server: RwSignal<Option<String>>,
+    node: NodeRef<html::Input>,
+}
+
+impl FieldState {
+    fn new(field: Field) -> FieldState {
+        FieldState {
+            field,
+            value: RwSignal::new(String::new()),
+            touched: RwSignal::new(false),
+            server: RwSignal::new(None),
+            node: NodeRef::new(),
+        }
+    }
+
+    /// The message to show now, if any.
+    fn error(&self, options: &Options) -> Option<String> {
+        if let Some(message) = self.server.get() {
+            return Some(message);
+        }
+        if !self.touched.get() {
+            return None;
+        }
+        let value = self.value.read();
+        validate_field(self.field, Input::Str(&value)).map(|error| options.message(error))
+    }
+
+    fn reset(&self) {
+        self.value.set(String::new());
+        self.touched.set(false);
+        self.server.set(None);
+    }
+}
+
+static INSTANCES: AtomicU32 = AtomicU32::new(0);
+
+/// The registration form.
+///
+/// Every check is customer-validation's; the proxy at `options.endpoint` checks again and
+/// creates the customer. On success the form clears, says so in its status region and
+/// dispatches `customer-created` (detail: the customer); a failed submission dispatches
+/// `customer-error` (detail: `{status, message, errors}`). Both bubble out of shadow roots.
+#[component]
+pub fn SignupForm(
+    /// Where to submit, the hidden status, consent and wording.
+    options: Options,
+) -> impl IntoView {
+    let options = StoredValue::new(options);
+    let id = format!("signup-{}", INSTANCES.fetch_add(1, Ordering::Relaxed));
+    let fields = TEXT_FIELDS.map(|spec| FieldState::new(spec.field));
+    let email = fields[3];
+    let customer_type = RwSignal::new(CustomerType::Individual.as_str().to_owned());
+    let consent_given = RwSignal::new(false);
+    let consent_error = RwSignal::new(false);
+    // Errors the form cannot show at a field (an embedder's invalid status, a server message
+    // about the body), listed in the summary.
+    let general_errors = RwSignal::new(Vec::<String>::new());
+    let submitted = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let status_text = RwSignal::new(String::new());
+    let alert_text = RwSignal::new(String::new());
+    let form_ref = NodeRef::<html::Form>::new();
+    let consent_ref = NodeRef::<html::Input>::new();
+    let pending = StoredValue::new_local(PendingKey::new(options.read_value().endpoint()));
+
+    // A submission a reload interrupted comes back as it was, so submitting again reuses its key.
+    if let Some(payload) = pending.with_value(PendingKey::payload)
+        && let Ok(saved) = JSON::parse(&payload)
+    {
+        for state in fields {
+            if let Some(text) = get(&saved, state.field.name()).as_string() {
+                state.value.set(text);
+            }
+        }
+        if let Some(text) = get(&saved, Field::CustomerType.name()).as_string() {
+            customer_type.set(text);
+        }
+    }
+
+    let consent_shown = move || {
+        options.read_value().consent.is_some() && !email.value.read().trim().is_empty()
+    };
+
+    let dispatch = move |name: &str, detail: &JsValue| {
+        let Some(form) = form_ref.get_untracked() else {
+            return;
+        };
+        let init = CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_detail(detail);
+        if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+            let _ = form.dispatch_event(&event);
+        }
+    };
+
+    let fail = move |status: u16, message: String, errors: JsValue| {
+        alert_text.set(message.clone());
+        let detail = Object::new();
+        let _ = Reflect::set(&detail, &"status".into(), &status.into());
+        let _ = Reflect::set(&detail, &"message".into(), &message.into());
+        let _ = Reflect::set(&detail, &"errors".into(), &errors);
+        dispatch("customer-error", &detail);
+    };
+
+    let focus_first_error = move || {
+        for state in fields {
+            if state.error(&options.read_value()).is_some() {
+                if let Some(input) = state.node.get_untracked() {
+                    let _ = input.focus();
+                }
+                return;
+            }
+        }
+        if consent_error.get_untracked()
+            && let Some(input) = consent_ref.get_untracked()
+        {
+            let _ = input.focus();
+        }
+    };
+
+    let on_submit = move |event: ev::SubmitEvent| {
+        event.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        submitted.set(true);
+        status_text.set(String::new());
+        alert_text.set(String::new());
+        for state in fields {
+            state.touched.set(true);
+        }
+        let values = fields.map(|state| state.value.get_untracked());
+        let customer_type_value = customer_type.get_untracked();
+        let status = options.read_value().status.clone();
+        let mut raw = RawCustomer::default().with(Field::CustomerType, customer_type_value.as_str());
+        raw.is_object = true;
+        for (state, value) in fields.iter().zip(&values) {
+            if !(state.field == Field::Email && value.trim().is_empty()) {
+                raw.set(state.field, RawValue::Str(value.as_str().into()));
+            }
+        }
+        if let Some(status) = &status {
+            raw.set(Field::Status, RawValue::Str(status.as_str().into()));
+        }
+        let errors = validate(&raw).err();
+        let options_now = options.read_value();
+        general_errors.set(
+            errors
+                .iter()
+                .flat_map(|errors| errors.iter())
+                .filter(|error| !fields.iter().any(|state| state.field == error.field))
+                .map(|error| options_now.message(*error))
+                .collect(),
+        );
+        drop(options_now);
+        consent_error.set(consent_shown() && !consent_given.get_untracked());
+        if errors.is_some() || consent_error.get_untracked() {
+            focus_first_error();
+            return;
+        }
+
+        // Valid: the payload is exactly what was typed (the proxy normalizes), so the same
+        // entry always gets the same key.
+        let payload = Object::new();
+        for (state, value) in fields.iter().zip(&values) {
+            if !(state.field == Field::Email && value.trim().is_empty()) {
+                let _ = Reflect::set(&payload, &state.field.name().into(), &value.into());
+            }
+        }
+        let _ = Reflect::set(
+            &payload,
+            &Field::CustomerType.name().into(),
+            &customer_type_value.into(),
+        );
+        if let Some(status) = status {
+            let _ = Reflect::set(&payload, &Field::Status.name().into(), &status.into());
+        }
+        let Some(payload) = JSON::stringify(&payload).ok().and_then(|text| text.as_string())
+        else {
+            return;
+        };
+        let key = pending.with_value(|pending| pending.key_for(&payload));
+        let endpoint = options.read_value().endpoint().to_owned();
+        busy.set(true);
+        spawn_local(async move {
+            let outcome = submit(&endpoint, &payload, &key).await;
+            busy.set(false);
+            let options = options.read_value();
+            match outcome {
+                Outcome::Created(customer) => {
+                    pending.with_value(PendingKey::clear);
+                    for state in fields {
+                        state.reset();
+                    }
+                    customer_type.set(CustomerType::Individual.as_str().to_owned());
+                    consent_given.set(false);
+                    submitted.set(false);
+                    status_text.set(options.text(Text::Success));
+                    dispatch("customer-created", &customer);
+                }
+                Outcome::Answered { status, body } => {
+                    let errors = get(&body, "errors");
+                    let mut unplaced = Vec::new();
+                    for error in Array::from(&errors).iter() {
+                        let (field, code, message) = (
+                            get(&error, "field").as_string().unwrap_or_default(),
+                            get(&error, "code").as_string().unwrap_or_default(),
+                            get(&error, "message").as_string().unwrap_or_default(),
+                        );
+                        let state = Field::from_name(&field)
+                            .and_then(|field| fields.iter().find(|state| state.field == field));
+                        let text = Field::from_name(&field)
+                            .and_then(|field| options.message_for(field, &code))
+                            .map_or(message, str::to_owned);
+                        match state {
+                            Some(state) => state.server.set(Some(text)),
+                            None => unplaced.push(text),
+                        }
+                    }
+                    if status == 422 {
+                        // The key was used for another payload: never reuse it.
+                        pending.with_value(PendingKey::clear);
+                    }
+                    let message = match (status, get(&body, "message").as_string()) {
+                        (429 | 500.., _) => options.text(Text::Unavailable),
+                        (400 | 409, _) if Array::is_array(&errors) => options.text(Text::Summary),
+                        (_, Some(message)) => message,
+                        _ => options.text(Text::Failed),
+                    };
+                    general_errors.set(unplaced);
+                    fail(status, message, errors);
+                    focus_first_error();
+                }
+                Outcome::Unreachable { origin_refused } => {
+                    let text = if origin_refused { Text::Origin } else { Text::Network };
+                    fail(0, options.text(text), JsValue::UNDEFINED);
+                }
+            }
+        });
+    };
+
+    let summary_id = id.clone();
+    let summary = move || {
+        let id = &summary_id;
+        let options = options.read_value();
+        let mut items: Vec<(String, String)> = fields
+            .iter()
+            .filter_map(|state| {
+                let message = state.error(&options)?;
+                Some((format!("{id}-{}", state.field.name()), message))
+            })
+            .collect();
+        if consent_error.get() {
+            items.push((format!("{id}-consent"), options.text(Text::ConsentRequired)));
+        }
+        items.extend(general_errors.get().into_iter().map(|message| (String::new(), message)));
+        items
+    };
+    let summary_shown = {
+        let summary = summary.clone();
+        move || submitted.get() && !summary().is_empty()
+    };
+
+    let form_id = id.clone();
+    let text_fields = TEXT_FIELDS
+        .iter()
+        .zip(fields)
+        .map(|(spec, state)| {
+            let input_id = format!("{form_id}-{}", spec.field.name());
+            let error_id = format!("{input_id}-error");
+            let hint_id = format!("{input_id}-hint");
+            let error = move || state.error(&options.read_value());
+            let described_by = {
+                let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+                let has_hint = spec.hint.is_some();
+                move || match (error().is_some(), has_hint) {
+                    (true, true) => Some(format!("{error_id} {hint_id}")),
+                    (true, false) => Some(error_id.clone()),
+                    (false, true) => Some(hint_id.clone()),
+                    (false, false) => None,
+                }
+            };
+            let hint = spec.hint.map(|hint| {
+                view! { <span class="signup-hint" id=hint_id>{options.read_value().text(hint)}</span> }
+            });
+            view! {
+                <div class="signup-field">
+                    <label for=input_id.clone()>{options.read_value().text(spec.label)}</label>
+                    {hint}
+                    <input
+                        id=input_id
+                        name=spec.field.name()
+                        type=spec.kind
+                        autocomplete=spec.autocomplete
+                        maxlength=spec.max
+                        required=spec.field != Field::Email
+                        aria-required=if spec.field == Field::Email { "false" } else { "true" }
+                        aria-invalid=move || if error().is_some() { "true" } else { "false" }
+                        aria-describedby=described_by
+                        node_ref=state.node
+                        prop:value=move || state.value.get()
+                        on:input=move |event| {
+                            state.value.set(event_target_value(&event));
+                            state.server.set(None);
+                        }
+                        on:blur=move |_| state.touched.set(true)
+                    />
+                    <span class="signup-error" id=error_id>{error}</span>
+                </div>
+            }
+        })
+        .collect_view();
+
+    let status_input = options
+        .read_value()
+        .status
+        .clone()
+        .map(|status| view! { <input type="hidden" name="status" value=status /> });
+    let type_id = format!("{id}-customer_type");
+    let consent_id = format!("{id}-consent");
+    let consent_error_id = format!("{consent_id}-error");
+
+    view! {
+        <form
+            class="signup-form"
+            node_ref=form_ref
+            novalidate
+            aria-busy=move || if busy.get() { "true" } else { "false" }
+            on:submit=on_submit
+        >
+            <div class="signup-summary" role="alert" hidden=move || !summary_shown()>
+                <p class="signup-summary-title">{move || options.read_value().text(Text::Summary)}</p>
+                <ul>
+                    {move || {
+                        summary()
+                            .into_iter()
+                            .map(|(target, message)| {
+                                view! {
+                                    <li>
+                                        <a
+                                            href=format!("#{target}")
+                                            on:click=move |event| {
+                                                event.prevent_default();
+                                                let document = document();
+                                                if let Some(element) = document.get_element_by_id(&target)
+                                                    && let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
+                                                {
+                                                    let _ = element.focus();
+                                                }
+                                            }
+                                        >
+                                            {message}
+                                        </a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </div>
+            {text_fields}
+            <div class="signup-field">
+                <label for=type_id.clone()>{options.read_value().text(Text::CustomerType)}</label>
+                <select
+                    id=type_id
+                    name="customer_type"
+                    prop:value=move || customer_type.get()
+                    on:change=move |event| customer_type.set(event_target_value(&event))
+                >
+                    {CustomerType::ALL
+                        .iter()
+                        .map(|kind| view! { <option value=kind.as_str()>{kind.as_str()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            {status_input}
+            <Show when=consent_shown>
+                <div class="signup-field signup-consent">
+                    <label>
+                        <input
+                            type="checkbox"
+                            name="consent"
+                            id=consent_id.clone()
+                            node_ref=consent_ref
+                            aria-invalid=move || if consent_error.get() { "true" } else { "false" }
+                            aria-describedby={
+                                let consent_error_id = consent_error_id.clone();
+                                move || consent_error.get().then(|| consent_error_id.clone())
+                            }
+                            prop:checked=move || consent_given.get()
+                            on:change=move |event| {
+                                let checked = event_target_checked(&event);
+                                consent_given.set(checked);
+                                if checked {
+                                    consent_error.set(false);
+                                }
+                            }
+                        />
+                        {options.read_value().consent.clone()}
+                    </label>
+                    <span class="signup-error" id=consent_error_id.clone()>
+                        {move || consent_error.get().then(|| options.read_value().text(Text::ConsentRequired))}
+                    </span>
+                </div>
+            </Show>
+            <button type="submit" class="signup-submit" disabled=move || busy.get()>
+                {move || options.read_value().text(if busy.get() { Text::Submitting } else { Text::Submit })}
+            </button>
+            <p class="signup-status" role="status">{move || status_text.get()}</p>
+            <p class="signup-alert" role="alert">{move || alert_text.get()}</p>
+        </form>
+    }
+}
