@@ -67,8 +67,8 @@ struct FieldState {
     value: RwSignal<String>,
     /// Left once (blur) or submitted: from then on it is checked as the user types.
     touched: RwSignal<bool>,
-    /// What the server said about the value, until the user edits it.
-    server: RwSignal<Option<String>>,
+    /// What the server said about the value (empty: nothing), until the user edits it.
+    server: RwSignal<String>,
     node: NodeRef<html::Input>,
 }
 
@@ -78,15 +78,16 @@ impl FieldState {
             field,
             value: RwSignal::new(String::new()),
             touched: RwSignal::new(false),
-            server: RwSignal::new(None),
+            server: RwSignal::new(String::new()),
             node: NodeRef::new(),
         }
     }
 
     /// The message to show now, if any.
     fn error(&self, options: &Options) -> Option<String> {
-        if let Some(message) = self.server.get() {
-            return Some(message);
+        let server = self.server.get();
+        if !server.is_empty() {
+            return Some(server);
         }
         if !self.touched.get() {
             return None;
@@ -98,7 +99,7 @@ impl FieldState {
     fn reset(&self) {
         self.value.set(String::new());
         self.touched.set(false);
-        self.server.set(None);
+        self.server.set(String::new());
     }
 }
 
@@ -115,7 +116,7 @@ pub fn SignupForm(
     /// Where to submit, the hidden status, consent and wording.
     options: Options,
 ) -> impl IntoView {
-    let options = StoredValue::new(options);
+    let options = StoredValue::new_local(options);
     let id = format!("signup-{}", INSTANCES.fetch_add(1, Ordering::Relaxed));
     let fields = TEXT_FIELDS.map(|spec| FieldState::new(spec.field));
     let email = fields[3];
@@ -147,9 +148,8 @@ pub fn SignupForm(
         }
     }
 
-    let consent_shown = move || {
-        options.read_value().consent.is_some() && !email.value.read().trim().is_empty()
-    };
+    let consent_shown =
+        move || options.read_value().consent.is_some() && !email.value.read().trim().is_empty();
 
     let dispatch = move |name: &str, detail: &JsValue| {
         let Some(form) = form_ref.get_untracked() else {
@@ -203,7 +203,8 @@ pub fn SignupForm(
         let values = fields.map(|state| state.value.get_untracked());
         let customer_type_value = customer_type.get_untracked();
         let status = options.read_value().status.clone();
-        let mut raw = RawCustomer::default().with(Field::CustomerType, customer_type_value.as_str());
+        let mut raw =
+            RawCustomer::default().with(Field::CustomerType, customer_type_value.as_str());
         raw.is_object = true;
         for (state, value) in fields.iter().zip(&values) {
             if !(state.field == Field::Email && value.trim().is_empty()) {
@@ -246,7 +247,9 @@ pub fn SignupForm(
         if let Some(status) = status {
             let _ = Reflect::set(&payload, &Field::Status.name().into(), &status.into());
         }
-        let Some(payload) = JSON::stringify(&payload).ok().and_then(|text| text.as_string())
+        let Some(payload) = JSON::stringify(&payload)
+            .ok()
+            .and_then(|text| text.as_string())
         else {
             return;
         };
@@ -282,9 +285,9 @@ pub fn SignupForm(
                             .and_then(|field| fields.iter().find(|state| state.field == field));
                         let text = Field::from_name(&field)
                             .and_then(|field| options.message_for(field, &code))
-                            .map_or(message, str::to_owned);
+                            .unwrap_or(message);
                         match state {
-                            Some(state) => state.server.set(Some(text)),
+                            Some(state) => state.server.set(text),
                             None => unplaced.push(text),
                         }
                     }
@@ -303,7 +306,11 @@ pub fn SignupForm(
                     focus_first_error();
                 }
                 Outcome::Unreachable { origin_refused } => {
-                    let text = if origin_refused { Text::Origin } else { Text::Network };
+                    let text = if origin_refused {
+                        Text::Origin
+                    } else {
+                        Text::Network
+                    };
                     fail(0, options.text(text), JsValue::UNDEFINED);
                 }
             }
@@ -324,7 +331,12 @@ pub fn SignupForm(
         if consent_error.get() {
             items.push((format!("{id}-consent"), options.text(Text::ConsentRequired)));
         }
-        items.extend(general_errors.get().into_iter().map(|message| (String::new(), message)));
+        items.extend(
+            general_errors
+                .get()
+                .into_iter()
+                .map(|message| (String::new(), message)),
+        );
         items
     };
     let summary_shown = {
@@ -351,9 +363,12 @@ pub fn SignupForm(
                     (false, false) => None,
                 }
             };
-            let hint = spec.hint.map(|hint| {
-                view! { <span class="signup-hint" id=hint_id>{options.read_value().text(hint)}</span> }
-            });
+            // Every field has a hint element (empty when it has no hint): one shape for all four.
+            let hint = spec
+                .hint
+                .map(|hint| options.read_value().text(hint))
+                .unwrap_or_default();
+            let hint = view! { <span class="signup-hint" id=hint_id>{hint}</span> };
             view! {
                 <div class="signup-field">
                     <label for=input_id.clone()>{options.read_value().text(spec.label)}</label>
@@ -365,14 +380,13 @@ pub fn SignupForm(
                         autocomplete=spec.autocomplete
                         maxlength=spec.max
                         required=spec.field != Field::Email
-                        aria-required=if spec.field == Field::Email { "false" } else { "true" }
                         aria-invalid=move || if error().is_some() { "true" } else { "false" }
                         aria-describedby=described_by
                         node_ref=state.node
                         prop:value=move || state.value.get()
                         on:input=move |event| {
                             state.value.set(event_target_value(&event));
-                            state.server.set(None);
+                            state.server.set(String::new());
                         }
                         on:blur=move |_| state.touched.set(true)
                     />
@@ -382,11 +396,6 @@ pub fn SignupForm(
         })
         .collect_view();
 
-    let status_input = options
-        .read_value()
-        .status
-        .clone()
-        .map(|status| view! { <input type="hidden" name="status" value=status /> });
     let type_id = format!("{id}-customer_type");
     let consent_id = format!("{id}-consent");
     let consent_error_id = format!("{consent_id}-error");
@@ -444,8 +453,7 @@ pub fn SignupForm(
                         .collect_view()}
                 </select>
             </div>
-            {status_input}
-            <Show when=consent_shown>
+            {move || consent_shown().then(|| view! {
                 <div class="signup-field signup-consent">
                     <label>
                         <input
@@ -473,7 +481,7 @@ pub fn SignupForm(
                         {move || consent_error.get().then(|| options.read_value().text(Text::ConsentRequired))}
                     </span>
                 </div>
-            </Show>
+            })}
             <button type="submit" class="signup-submit" disabled=move || busy.get()>
                 {move || options.read_value().text(if busy.get() { Text::Submitting } else { Text::Submit })}
             </button>

@@ -2,8 +2,8 @@
 //! wording of every message.
 
 use customer_validation::{Field, FieldError};
-use js_sys::{Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
 
 /// Where submissions go unless the embedder says otherwise: the proxy's create route.
 pub const DEFAULT_ENDPOINT: &str = "/api/customers";
@@ -17,9 +17,10 @@ pub struct Options {
     pub status: Option<String>,
     /// The text of the consent checkbox shown once an email is entered; no checkbox when unset.
     pub consent: Option<String>,
-    /// Replacement texts: for a rule, keyed by `field.code` (`first_name.required`) or by code
-    /// alone (`required`); for the form's own words, by the keys of [`Text`].
-    pub messages: Vec<(String, String)>,
+    /// Replacement texts, a JavaScript object of strings: for a rule, keyed by `field.code`
+    /// (`first_name.required`) or by code alone (`required`); for the form's own words, by
+    /// the keys of [`Text`]. Read when a text is needed, never copied.
+    pub messages: JsValue,
 }
 
 /// The form's own words, each replaceable through [`Options::messages`] under its key.
@@ -115,19 +116,10 @@ impl Options {
                 .and_then(|value| value.as_string())
                 .filter(|value| !value.trim().is_empty())
         };
-        let mut messages = Vec::new();
-        if let Some(object) = Reflect::get(value, &JsValue::from_str("messages"))
+        let messages = Reflect::get(value, &JsValue::from_str("messages"))
             .ok()
-            .and_then(|value| value.dyn_into::<Object>().ok())
-        {
-            for entry in Object::entries(&object) {
-                let entry = js_sys::Array::from(&entry);
-                if let (Some(key), Some(text)) = (entry.get(0).as_string(), entry.get(1).as_string())
-                {
-                    messages.push((key, text));
-                }
-            }
-        }
+            .filter(JsValue::is_object)
+            .unwrap_or(JsValue::UNDEFINED);
         Options {
             endpoint: string("endpoint"),
             status: string("status"),
@@ -141,31 +133,31 @@ impl Options {
         self.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT)
     }
 
-    fn lookup(&self, key: &str) -> Option<&str> {
-        self.messages
-            .iter()
-            .find(|(candidate, _)| candidate == key)
-            .map(|(_, text)| text.as_str())
+    fn lookup(&self, key: &str) -> Option<String> {
+        if !self.messages.is_object() {
+            return None;
+        }
+        Reflect::get(&self.messages, &JsValue::from_str(key))
+            .ok()?
+            .as_string()
     }
 
     /// One of the form's own texts, as the embedder worded it.
     pub fn text(&self, text: Text) -> String {
         self.lookup(text.key())
-            .unwrap_or(text.default_text())
-            .to_owned()
+            .unwrap_or_else(|| text.default_text().to_owned())
     }
 
     /// The message for a failed rule: the embedder's for `field.code`, else for `code`, else
     /// the rules' own.
     pub fn message(&self, error: FieldError) -> String {
         self.message_for(error.field, error.code.as_str())
-            .unwrap_or(error.message())
-            .to_owned()
+            .unwrap_or_else(|| error.message().to_owned())
     }
 
     /// The embedder's message for a code the server sent (which may be one the rules do not
     /// know, like `duplicate_email`).
-    pub fn message_for(&self, field: Field, code: &str) -> Option<&str> {
+    pub fn message_for(&self, field: Field, code: &str) -> Option<String> {
         let mut specific = String::with_capacity(field.name().len() + 1 + code.len());
         specific.push_str(field.name());
         specific.push('.');

@@ -40,7 +40,8 @@ pub async fn submit(endpoint: &str, payload: &str, key: &str) -> Outcome {
     loop {
         attempt += 1;
         let last = attempt == ATTEMPTS;
-        let backoff = BACKOFF_MS * f64::from(1u32 << (attempt - 1)) * (0.5 + js_sys::Math::random());
+        let backoff =
+            BACKOFF_MS * f64::from(1u32 << (attempt - 1)) * (0.5 + js_sys::Math::random());
         let response = match post(endpoint, payload, key).await {
             Ok(response) => response,
             Err(_) if cross_origin(endpoint) && reachable(endpoint).await => {
@@ -62,7 +63,11 @@ pub async fn submit(endpoint: &str, payload: &str, key: &str) -> Outcome {
         let status = response.status();
         let retryable = status == 429 || status >= 500;
         let wait = match response.headers().get("retry-after").ok().flatten() {
-            Some(seconds) => seconds.trim().parse::<f64>().ok().map(|s| s * 1000.0),
+            Some(seconds) => seconds
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .map(|s| f64::from(s) * 1000.0),
             None => Some(backoff),
         };
         match wait {
@@ -128,8 +133,8 @@ async fn sleep(ms: f64) {
     let promise = Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
             // Milliseconds fit an i32 for every wait this module makes (at most 30 s).
-            let _ = window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+            let _ =
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
         }
     });
     let _ = JsFuture::from(promise).await;
@@ -196,13 +201,10 @@ impl PendingKey {
 /// A random UUID v4 from the browser's cryptographic generator.
 pub fn uuid_v4() -> String {
     let mut bytes = [0u8; 16];
-    let crypto = web_sys::window().and_then(|window| window.crypto().ok());
-    let filled = crypto.is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        // No Web Crypto: Math.random is weaker but the key only has to be unique.
-        for byte in &mut bytes {
-            *byte = (js_sys::Math::random() * 256.0) as u8;
-        }
+    // Every browser that runs this wasm has Web Crypto. Were it missing, keys would repeat:
+    // a different customer under a used key gets a 422 (mismatch), never a wrong customer.
+    if let Some(crypto) = web_sys::window().and_then(|window| window.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
     }
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;

@@ -35,7 +35,7 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
         )
         .run()?;
         let wasm = format!("{out}/{WASM}");
-        let wasm_opt = format!("{}/node_modules/.bin/wasm-opt", setup::BINARYEN_DIR);
+        let wasm_opt = format!("{}/wasm-opt", setup::BINARYEN.bin_dir());
         cmd!(
             sh,
             "{wasm_opt} -Oz --strip-debug --strip-producers {wasm} -o {wasm}"

@@ -7,21 +7,38 @@ use xshell::{Shell, cmd};
 use crate::setup;
 
 /// Builds the release widget and demo page into `dist/` with Trunk (pinned tools, offline,
-/// wasm-opt 132 from `.tools`).
+/// wasm-opt 132 from `.tools`), then bundles `signup-form.js` with its wasm-bindgen glue into
+/// one minified module and minifies the CSS (esbuild), so a page loads one script and one wasm.
 pub(crate) fn dist(sh: &Shell) -> Result<()> {
     setup::run(sh)?;
     // Trunk builds offline, so every crate must already be in the local registry cache.
     cmd!(sh, "cargo fetch --locked").run()?;
+    let root = sh.current_dir();
     let path = format!(
-        "{}/{}/node_modules/.bin:{}",
-        sh.current_dir().display(),
-        setup::BINARYEN_DIR,
+        "{}/{}:{}",
+        root.display(),
+        setup::BINARYEN.bin_dir(),
         std::env::var("PATH").unwrap_or_default()
     );
     cmd!(sh, "trunk build --release")
         .env("PATH", path)
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
         .run()?;
+    let esbuild = format!("{}/esbuild", setup::ESBUILD.bin_dir());
+    // es2022: private class fields and static blocks, as every browser with WebAssembly
+    // reference types has them.
+    cmd!(
+        sh,
+        "{esbuild} dist/signup-form.js --bundle --format=esm --target=es2022 --minify --log-level=warning --allow-overwrite --outfile=dist/signup-form.js"
+    )
+    .run()?;
+    cmd!(
+        sh,
+        "{esbuild} dist/signup-form.css --minify --log-level=warning --allow-overwrite --outfile=dist/signup-form.css"
+    )
+    .run()?;
+    // The glue now lives in the bundle.
+    sh.remove_path("dist/pkg/signup-form.js")?;
     Ok(())
 }
 

@@ -10,10 +10,44 @@ use xshell::{Shell, cmd};
 pub(crate) const WASM_BINDGEN: &str = "0.2.130";
 /// 0.22 needs a newer rustc than this machine's 1.95.
 const TRUNK: &str = "0.21.14";
-/// Debian's binaryen 108 corrupts wasm-bindgen's externref table; 132 does not.
-const BINARYEN: &str = "132.0.0";
-/// Where npm installs binaryen, inside the project (git-ignored).
-pub(crate) const BINARYEN_DIR: &str = ".tools/binaryen";
+/// An npm package the build or the tests use, installed into its own git-ignored folder.
+pub(crate) struct NpmTool {
+    package: &'static str,
+    version: &'static str,
+    /// Where it is installed, relative to the workspace root.
+    pub(crate) dir: &'static str,
+}
+
+impl NpmTool {
+    /// The folder of its executables (`node_modules/.bin`), for PATH.
+    pub(crate) fn bin_dir(&self) -> String {
+        format!("{}/node_modules/.bin", self.dir)
+    }
+
+    /// The installed package's folder.
+    pub(crate) fn package_dir(&self) -> String {
+        format!("{}/node_modules/{}", self.dir, self.package)
+    }
+}
+
+/// wasm-opt. Debian's binaryen 108 corrupts wasm-bindgen's externref table; 132 does not.
+pub(crate) const BINARYEN: NpmTool = NpmTool {
+    package: "binaryen",
+    version: "132.0.0",
+    dir: ".tools/binaryen",
+};
+/// Bundles and minifies the widget's JavaScript and CSS (part of its size budget).
+pub(crate) const ESBUILD: NpmTool = NpmTool {
+    package: "esbuild",
+    version: "0.28.2",
+    dir: ".tools/esbuild",
+};
+/// The accessibility checker the browser tests inject into the page.
+pub(crate) const AXE: NpmTool = NpmTool {
+    package: "axe-core",
+    version: "4.14.1",
+    dir: ".tools/axe",
+};
 
 /// Installs every missing tool.
 pub(crate) fn run(sh: &Shell) -> Result<()> {
@@ -21,7 +55,9 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
     // Not --locked: wasm-bindgen-cli's lockfile names a crate version the registry lacks.
     cargo_tool(sh, "wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN, false)?;
     cargo_tool(sh, "trunk", "trunk", TRUNK, true)?;
-    binaryen(sh)?;
+    for tool in [BINARYEN, ESBUILD, AXE] {
+        npm_tool(sh, &tool)?;
+    }
     browser(sh)?;
     Ok(())
 }
@@ -58,16 +94,14 @@ fn cargo_tool(sh: &Shell, bin: &str, krate: &str, version: &str, locked: bool) -
     Ok(())
 }
 
-/// wasm-opt from the npm package `binaryen`, into `.tools/binaryen` (on PATH for builds).
-fn binaryen(sh: &Shell) -> Result<()> {
-    let wasm_opt = format!("{BINARYEN_DIR}/node_modules/.bin/wasm-opt");
-    let major = BINARYEN.split('.').next().unwrap_or(BINARYEN);
-    let current = cmd!(sh, "{wasm_opt} --version")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .unwrap_or_default();
-    if current.contains(&format!("version {major}")) {
+/// Installs an npm package at its pinned version into its folder, unless it is already there.
+fn npm_tool(sh: &Shell, tool: &NpmTool) -> Result<()> {
+    let manifest = format!("{}/package.json", tool.package_dir());
+    let pinned = format!("\"version\": \"{}\"", tool.version);
+    if sh
+        .read_file(&manifest)
+        .is_ok_and(|manifest| manifest.contains(&pinned))
+    {
         return Ok(());
     }
     if cmd!(sh, "npm --version")
@@ -81,13 +115,18 @@ fn binaryen(sh: &Shell) -> Result<()> {
             "npm not found: install Node.js and npm (apt-get install -y nodejs npm), then run `cargo xtask setup` again"
         );
     }
-    eprintln!("installing binaryen {BINARYEN} into {BINARYEN_DIR}");
+    let NpmTool {
+        package,
+        version,
+        dir,
+    } = tool;
+    eprintln!("installing {package} {version} into {dir}");
     cmd!(
         sh,
-        "npm install --prefix {BINARYEN_DIR} --no-save --no-audit --no-fund binaryen@{BINARYEN}"
+        "npm install --prefix {dir} --no-save --no-audit --no-fund {package}@{version}"
     )
     .run()
-    .context("cannot install binaryen with npm")?;
+    .with_context(|| format!("cannot install {package} with npm"))?;
     Ok(())
 }
 
