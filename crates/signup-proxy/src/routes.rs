@@ -24,7 +24,7 @@ use devdraft_api::{
 use serde_json::{Value, json};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use tower::ServiceBuilder;
-use tower_http::services::ServeDir;
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use crate::{Proxy, audit::Entry, audit::mask_email, client_ip::client_ip, limit::Verdict};
 
@@ -67,7 +67,17 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
         .merge(api)
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }));
     let router = match &proxy.config.static_dir {
-        Some(dir) => router.fallback_service(ServeDir::new(dir)),
+        // The widget's files are public and meant for other sites' pages (a module script and
+        // its wasm are fetched with CORS), so any origin may read them. The API above is what
+        // the origin policy guards.
+        Some(dir) => router.fallback_service(
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    HeaderValue::from_static("*"),
+                ))
+                .service(ServeDir::new(dir)),
+        ),
         None => router.fallback(|| async { error(StatusCode::NOT_FOUND, "Not found") }),
     };
     router

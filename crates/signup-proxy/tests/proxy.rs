@@ -660,6 +660,37 @@ async fn serves_static_files_with_security_headers() {
 }
 
 #[tokio::test]
+async fn serves_widget_files_to_any_origin_but_keeps_the_api_guarded() {
+    let dir = temp("static-cors");
+    std::fs::write(dir.join("signup-form.js"), "export {};").unwrap();
+    let setup = setup("static-cors-proxy", |_, config| {
+        config.static_dir = Some(dir.clone())
+    })
+    .await;
+    // A third-party page loads the module script (a CORS request) from any origin.
+    let response = setup
+        .http
+        .get(format!("{}/signup-form.js", setup.proxy))
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    // The API still refuses that origin, which is not in --allow-origin.
+    let response = setup
+        .http
+        .post(format!("{}/api/customers", setup.proxy))
+        .header("origin", "https://shop.example")
+        .json(&customer(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(!response.headers().contains_key("access-control-allow-origin"));
+}
+
+#[tokio::test]
 async fn keeps_within_the_upstream_budget_with_503_and_retry_after() {
     let setup = setup("budget", |_, config| config.upstream_budget = 2).await;
     for i in 0..2 {
