@@ -7,7 +7,7 @@ use customer_validation::{
 };
 use js_sys::{Array, JSON, Object, Reflect};
 use leptos::{ev, html, prelude::*, task::spawn_local};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit};
 
 use crate::{
@@ -275,7 +275,9 @@ pub fn SignupForm(
                 Outcome::Answered { status, body } => {
                     let errors = get(&body, "errors");
                     let mut unplaced = Vec::new();
-                    for error in Array::from(&errors).iter() {
+                    // `Array.from` throws on undefined: only a real list is read.
+                    let list = errors.dyn_ref::<Array>().cloned().unwrap_or_default();
+                    for error in list.iter() {
                         let (field, code, message) = (
                             get(&error, "field").as_string().unwrap_or_default(),
                             get(&error, "code").as_string().unwrap_or_default(),
@@ -423,7 +425,7 @@ pub fn SignupForm(
                                                 event.prevent_default();
                                                 let document = document();
                                                 if let Some(element) = document.get_element_by_id(&target)
-                                                    && let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
+                                                    && let Ok(element) = element.dyn_into::<web_sys::HtmlElement>()
                                                 {
                                                     let _ = element.focus();
                                                 }

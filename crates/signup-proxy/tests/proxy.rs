@@ -687,7 +687,11 @@ async fn serves_widget_files_to_any_origin_but_keeps_the_api_guarded() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(!response.headers().contains_key("access-control-allow-origin"));
+    assert!(
+        !response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ const WASM_CRATES: &[&str] = &[
     "signup-form",
 ];
 /// Crates whose tests also run as wasm-bindgen tests in headless Chromium.
-const WASM_TESTED: &[&str] = &["customer-validation"];
+const WASM_TESTED: &[&str] = &["customer-validation", "signup-form"];
 
 pub(crate) fn run(sh: &Shell) -> Result<()> {
     setup::run(sh)?;

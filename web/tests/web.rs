@@ -1,0 +1,392 @@
+//! The form in headless Chromium: what it renders, its live checks and their ARIA wiring, the
+//! embedder's messages, and what a submission does when the server does not create anything.
+//! `cargo test -p signup-form --target wasm32-unknown-unknown`; the whole path through the
+//! proxy is the end-to-end suite's (`tests/`).
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Object, Reflect};
+use signup_form::{Handle, mount};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
+use web_sys::{Element, Event, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A mounted form in its own container.
+struct Form {
+    container: HtmlElement,
+    handle: Handle,
+}
+
+impl Form {
+    fn mount(options: &[(&str, JsValue)]) -> Form {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let container: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+        document.body().unwrap().append_child(&container).unwrap();
+        let object = Object::new();
+        for (key, value) in options {
+            Reflect::set(&object, &JsValue::from_str(key), value).unwrap();
+        }
+        let handle = mount(container.clone(), object.into());
+        Form { container, handle }
+    }
+
+    fn find(&self, selector: &str) -> Option<Element> {
+        self.container.query_selector(selector).unwrap()
+    }
+
+    fn get(&self, selector: &str) -> Element {
+        self.find(selector)
+            .unwrap_or_else(|| panic!("no element matches {selector}"))
+    }
+
+    fn input(&self, name: &str) -> HtmlInputElement {
+        self.get(&format!("[name={name}]")).unchecked_into()
+    }
+
+    fn attr(&self, selector: &str, attribute: &str) -> Option<String> {
+        self.get(selector).get_attribute(attribute)
+    }
+
+    /// The text of the error element the field's `aria-describedby` points at, if it does.
+    fn error_of(&self, name: &str) -> Option<String> {
+        let input = self.input(name);
+        let ids = input.get_attribute("aria-describedby")?;
+        ids.split(' ')
+            .filter_map(|id| self.find(&format!("#{id}")))
+            .find(|element| element.class_name() == "signup-error")
+            .and_then(|element| element.text_content())
+    }
+
+    async fn type_into(&self, name: &str, text: &str) {
+        let input = self.input(name);
+        input.set_value(text);
+        input.dispatch_event(&Event::new("input").unwrap()).unwrap();
+        settle().await;
+    }
+
+    async fn blur(&self, name: &str) {
+        self.input(name)
+            .dispatch_event(&Event::new("blur").unwrap())
+            .unwrap();
+        settle().await;
+    }
+
+    async fn submit(&self) {
+        self.get("button[type=submit]")
+            .unchecked_into::<HtmlElement>()
+            .click();
+        settle().await;
+    }
+}
+
+impl Drop for Form {
+    fn drop(&mut self) {
+        self.handle.unmount();
+        self.container.remove();
+    }
+}
+
+/// Lets the reactive system run what the last event scheduled.
+async fn settle() {
+    for _ in 0..3 {
+        leptos::task::tick().await;
+    }
+}
+
+fn messages(pairs: &[(&str, &str)]) -> JsValue {
+    let object = Object::new();
+    for (key, text) in pairs {
+        Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(text)).unwrap();
+    }
+    object.into()
+}
+
+#[test]
+async fn renders_every_field_with_its_label_type_autofill_and_limit() {
+    let form = Form::mount(&[]);
+    settle().await;
+    for (name, kind, autocomplete, max, label) in [
+        ("first_name", "text", "given-name", "100", "First name"),
+        ("last_name", "text", "family-name", "100", "Last name"),
+        ("phone_number", "tel", "tel", "20", "Phone number"),
+        ("email", "email", "email", "255", "Email (optional)"),
+    ] {
+        let input = form.input(name);
+        assert_eq!(input.type_(), kind, "{name}");
+        assert_eq!(input.get_attribute("autocomplete").unwrap(), autocomplete);
+        assert_eq!(input.get_attribute("maxlength").unwrap(), max, "{name}");
+        let text = form
+            .get(&format!("label[for='{}']", input.id()))
+            .text_content();
+        assert_eq!(text.as_deref(), Some(label));
+        assert_eq!(
+            form.attr(&format!("[name={name}]"), "aria-invalid")
+                .unwrap(),
+            "false"
+        );
+        assert_eq!(input.required(), name != "email", "{name}");
+    }
+    let options = form
+        .container
+        .query_selector_all("select[name=customer_type] option")
+        .unwrap();
+    assert_eq!(options.length(), 7);
+    assert_eq!(
+        form.get("select[name=customer_type]")
+            .unchecked_into::<web_sys::HtmlSelectElement>()
+            .value(),
+        "Individual"
+    );
+    assert!(
+        form.find("[name=status]").is_none(),
+        "status has no control"
+    );
+    assert!(
+        form.find("[name=consent]").is_none(),
+        "no consent checkbox without the option"
+    );
+    assert!(
+        form.find("[role=status]").is_some() && form.find(".signup-alert[role=alert]").is_some()
+    );
+}
+
+#[test]
+async fn shows_the_rule_message_after_blur_and_wires_aria() {
+    let form = Form::mount(&[]);
+    settle().await;
+    assert_eq!(
+        form.error_of("first_name"),
+        None,
+        "nothing before the field is left"
+    );
+    form.blur("first_name").await;
+    assert_eq!(
+        form.error_of("first_name").as_deref(),
+        Some("First name is required")
+    );
+    assert_eq!(
+        form.attr("[name=first_name]", "aria-invalid").unwrap(),
+        "true"
+    );
+    // Untouched fields stay quiet.
+    assert_eq!(
+        form.attr("[name=last_name]", "aria-invalid").unwrap(),
+        "false"
+    );
+
+    // Once touched, it is checked as the user types.
+    form.type_into("first_name", "Ann").await;
+    assert_eq!(form.error_of("first_name"), None);
+    assert_eq!(
+        form.attr("[name=first_name]", "aria-invalid").unwrap(),
+        "false"
+    );
+}
+
+#[test]
+async fn checks_phone_numbers_as_typed_once_touched() {
+    let form = Form::mount(&[]);
+    form.type_into("phone_number", "555").await;
+    assert_eq!(form.error_of("phone_number"), None, "not before blur");
+    form.blur("phone_number").await;
+    assert_eq!(
+        form.error_of("phone_number").as_deref(),
+        Some("Phone number must start with + and a country code")
+    );
+    // The hint stays described too.
+    let described = form
+        .attr("[name=phone_number]", "aria-describedby")
+        .unwrap();
+    assert!(described.contains("-hint"), "{described}");
+    form.type_into("phone_number", "+1 555 123").await;
+    assert_eq!(
+        form.error_of("phone_number").as_deref(),
+        Some("Please provide a valid phone number")
+    );
+    form.type_into("phone_number", "+1 (555) 123-4567").await;
+    assert_eq!(form.error_of("phone_number"), None);
+    form.type_into("email", "not-an-email").await;
+    form.blur("email").await;
+    assert_eq!(
+        form.error_of("email").as_deref(),
+        Some("Please provide a valid email address")
+    );
+}
+
+#[test]
+async fn embedder_messages_replace_the_defaults_per_field_code_or_code() {
+    let form = Form::mount(&[(
+        "messages",
+        messages(&[
+            ("first_name.required", "Vorname fehlt"),
+            ("required", "Pflichtfeld"),
+            ("submit", "Registrieren"),
+            ("label.first_name", "Vorname"),
+        ]),
+    )]);
+    settle().await;
+    form.blur("first_name").await;
+    form.blur("last_name").await;
+    assert_eq!(
+        form.error_of("first_name").as_deref(),
+        Some("Vorname fehlt")
+    );
+    assert_eq!(form.error_of("last_name").as_deref(), Some("Pflichtfeld"));
+    assert_eq!(
+        form.get("button[type=submit]").text_content().unwrap(),
+        "Registrieren"
+    );
+    let id = form.input("first_name").id();
+    assert_eq!(
+        form.get(&format!("label[for='{id}']"))
+            .text_content()
+            .unwrap(),
+        "Vorname"
+    );
+}
+
+#[test]
+async fn submit_with_errors_shows_them_all_and_focuses_the_first() {
+    let form = Form::mount(&[]);
+    settle().await;
+    form.type_into("first_name", "Ann").await;
+    form.submit().await;
+    let active = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .active_element()
+        .unwrap();
+    assert_eq!(active.get_attribute("name").as_deref(), Some("last_name"));
+    assert_eq!(
+        form.error_of("last_name").as_deref(),
+        Some("Last name is required")
+    );
+    assert_eq!(
+        form.error_of("phone_number").as_deref(),
+        Some("Phone number is required")
+    );
+    assert_eq!(form.error_of("email"), None, "email is optional");
+    let summary = form.get(".signup-summary");
+    assert!(!summary.has_attribute("hidden"));
+    let text = summary.text_content().unwrap();
+    assert!(
+        text.contains("Last name is required") && text.contains("Phone number is required"),
+        "{text}"
+    );
+    // Fixing everything empties the summary.
+    form.type_into("last_name", "Lee").await;
+    form.type_into("phone_number", "+1-555-123-4567").await;
+    assert!(form.get(".signup-summary").has_attribute("hidden"));
+}
+
+#[test]
+async fn consent_checkbox_appears_with_an_email_and_is_required() {
+    let form = Form::mount(&[("consent", JsValue::from_str("You may email me"))]);
+    settle().await;
+    assert!(form.find("[name=consent]").is_none());
+    form.type_into("first_name", "Ann").await;
+    form.type_into("last_name", "Lee").await;
+    form.type_into("phone_number", "+1-555-123-4567").await;
+    form.type_into("email", "ann@example.com").await;
+    let consent = form.get("[name=consent]");
+    assert!(
+        consent
+            .parent_element()
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .contains("You may email me")
+    );
+    form.submit().await;
+    assert_eq!(form.attr("[name=consent]", "aria-invalid").unwrap(), "true");
+    let active = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .active_element()
+        .unwrap();
+    assert_eq!(active.get_attribute("name").as_deref(), Some("consent"));
+}
+
+#[test]
+async fn a_refused_submission_dispatches_customer_error_and_keeps_its_key() {
+    // The test server has no such route: the answer is a 404, which is final.
+    let form = Form::mount(&[("endpoint", JsValue::from_str("/no-such-endpoint"))]);
+    settle().await;
+    let detail = std::rc::Rc::new(std::cell::RefCell::new(None::<JsValue>));
+    let seen = detail.clone();
+    let listener =
+        Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+            *seen.borrow_mut() = Some(event.detail());
+        });
+    // On the container: the event bubbles out of the form.
+    form.container
+        .add_event_listener_with_callback("customer-error", listener.as_ref().unchecked_ref())
+        .unwrap();
+    form.type_into("first_name", "Ann").await;
+    form.type_into("last_name", "Lee").await;
+    form.type_into("phone_number", "+1-555-123-4567").await;
+    form.submit().await;
+    for _ in 0..500 {
+        if detail.borrow().is_some() {
+            break;
+        }
+        sleep(20).await;
+    }
+    let detail = detail.borrow().clone().unwrap_or_else(|| {
+        panic!(
+            "customer-error was not dispatched; summary: {:?}, status {:?}, alert: {:?}",
+            form.get(".signup-summary").outer_html(),
+            form.get(".signup-status").text_content(),
+            form.get(".signup-alert").text_content()
+        )
+    });
+    assert_eq!(
+        Reflect::get(&detail, &"status".into()).unwrap().as_f64(),
+        Some(404.0)
+    );
+    assert!(
+        !form.get(".signup-alert").text_content().unwrap().is_empty(),
+        "the failure is shown"
+    );
+    assert_eq!(form.attr("form", "aria-busy").unwrap(), "false");
+    // The key stays for the same entry: a retry (or a reload) resubmits with it.
+    let storage = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    let key = storage
+        .get_item("signup-form:/no-such-endpoint:key")
+        .unwrap()
+        .expect("key kept");
+    assert_eq!(key.len(), 36);
+    assert_eq!(&key[14..15], "4", "a UUID v4: {key}");
+    form.container
+        .remove_event_listener_with_callback("customer-error", listener.as_ref().unchecked_ref())
+        .unwrap();
+    storage.clear().unwrap();
+}
+
+#[test]
+async fn unmount_removes_the_form() {
+    let mut form = Form::mount(&[]);
+    settle().await;
+    assert!(form.find("form").is_some());
+    form.handle.unmount();
+    settle().await;
+    assert!(form.find("form").is_none());
+    form.handle.unmount();
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
