@@ -3,6 +3,8 @@
 //! `--faults "drop-after-commit=0.15,error-500=0.1,delay-ms=50@0.1,seed=7"` applies each fault
 //! to that fraction of create requests; a request can also ask for one with the header
 //! `x-emulator-fault: drop-after-commit|error-500|delay-ms=N` (only when faults are on).
+//! `first=N` limits the dice to the first N creates, for "fails once, then works" scenarios:
+//! `error-500=1,first=1` fails the first create and no other.
 
 use std::{sync::Mutex, time::Duration};
 
@@ -26,13 +28,14 @@ pub struct Faults {
     drop_after_commit: f64,
     error_500: f64,
     delay: Option<(Duration, f64)>,
-    rng: Mutex<fastrand::Rng>,
+    /// The random source, and how many creates may still roll the dice (`None`: all).
+    rng: Mutex<(fastrand::Rng, Option<u64>)>,
 }
 
 /// A `--faults` specification that cannot be read; the message says what is expected.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error(
-    "invalid fault `{item}`: {why} (expected e.g. drop-after-commit=0.15,error-500=0.1,delay-ms=50@0.1,seed=7)"
+    "invalid fault `{item}`: {why} (expected e.g. drop-after-commit=0.15,error-500=0.1,delay-ms=50@0.1,seed=7,first=100)"
 )]
 pub struct FaultSpecError {
     item: String,
@@ -46,7 +49,7 @@ impl Faults {
             drop_after_commit: 0.0,
             error_500: 0.0,
             delay: None,
-            rng: Mutex::new(fastrand::Rng::new()),
+            rng: Mutex::new((fastrand::Rng::new(), None)),
         };
         for item in spec
             .split(',')
@@ -78,7 +81,14 @@ impl Faults {
                     let seed = value
                         .parse()
                         .map_err(|_| error("the seed must be a whole number"))?;
-                    faults.rng = Mutex::new(fastrand::Rng::with_seed(seed));
+                    faults.rng.get_mut().unwrap_or_else(|p| p.into_inner()).0 =
+                        fastrand::Rng::with_seed(seed);
+                }
+                "first" => {
+                    let first = value
+                        .parse()
+                        .map_err(|_| error("first must be a whole number of creates"))?;
+                    faults.rng.get_mut().unwrap_or_else(|p| p.into_inner()).1 = Some(first);
                 }
                 _ => return Err(error("unknown fault")),
             }
@@ -91,10 +101,16 @@ impl Faults {
         if let Some(header) = header {
             return Self::from_header(header);
         }
-        let mut rng = self
+        let mut state = self
             .rng
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (rng, remaining) = &mut *state;
+        match remaining {
+            Some(0) => return Plan::default(),
+            Some(left) => *left -= 1,
+            None => {}
+        }
         let mut roll = |fraction: f64| fraction > 0.0 && rng.f64() < fraction;
         Plan {
             error_500: roll(self.error_500),
@@ -129,6 +145,13 @@ mod tests {
         assert_eq!(faults.drop_after_commit, 0.15);
         assert_eq!(faults.error_500, 0.1);
         assert_eq!(faults.delay, Some((Duration::from_millis(50), 0.1)));
+    }
+
+    #[test]
+    fn first_limits_faults_to_the_first_creates() {
+        let faults = Faults::parse("error-500=1,first=2").unwrap();
+        let failed: Vec<bool> = (0..4).map(|_| faults.plan(None).error_500).collect();
+        assert_eq!(failed, [true, true, false, false]);
     }
 
     #[test]
