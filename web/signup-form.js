@@ -34,7 +34,10 @@ export function mount(element, options = {}) {
   let unmounted = false;
   addStyles();
   const mounted = ready.then(() => {
-    if (!unmounted) handle = mountForm(element, options);
+    if (unmounted) return;
+    handle = mountForm(element, options);
+    // For embedders' and our own timing: when the form became interactive.
+    performance.mark('signup-form:ready');
   });
   return {
     ready: mounted,

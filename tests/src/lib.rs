@@ -1,2 +1,550 @@
-//! End-to-end tests of signup in headless Chromium, driven through chromedriver. The suite
-//! arrives with the end-to-end issue; this crate holds its place in the workspace.
+//! The end-to-end harness: real `signup emulator` and `signup serve` processes on 127.0.0.1:0,
+//! headless Chromium through chromedriver, and a page object for the registration form.
+//!
+//! Each test builds a [`Stack`] (its own emulator, proxy and browser), drives the page through
+//! [`SignupPage`] and checks the outcome upstream through the emulator's read API. On failure
+//! [`Stack::run`] saves a screenshot and the browser console under `target/e2e-artifacts/`.
+//! The widget must be built first (`cargo xtask dist`); `cargo xtask test` does both.
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpListener,
+    panic::AssertUnwindSafe,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use futures::FutureExt;
+use serde_json::{Value, json};
+use thirtyfour::prelude::*;
+
+/// The emulator's credentials in every test; the proxy holds them, the browser must never see them.
+pub const CLIENT_KEY: &str = "e2e-client-key";
+/// See [`CLIENT_KEY`].
+pub const CLIENT_SECRET: &str = "e2e-client-secret-5f1d9c";
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The release widget (`cargo xtask dist`).
+pub fn dist() -> PathBuf {
+    let dist = root().join("dist");
+    assert!(
+        dist.join("signup-form.js").exists(),
+        "no widget build in {}: run `cargo xtask dist` first",
+        dist.display()
+    );
+    dist
+}
+
+/// The `signup` binary next to this test's own (cargo builds it for the workspace's tests).
+fn signup_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let binary = dir.join("signup");
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo build -p signup` (cargo xtask test does)",
+        binary.display()
+    );
+    binary
+}
+
+/// A child process killed when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `signup ARGS` and returns it with the URL of its `listening on http://ADDR` line.
+fn start(args: &[&str], env: &[(&str, &str)]) -> (Process, String) {
+    let mut child = Command::new(signup_binary())
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("DEVDRAFT_BASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start signup");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    let mut reader = BufReader::new(stdout);
+    reader.read_line(&mut line).expect("first line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?} from signup {args:?}"))
+        .to_owned();
+    // Keep reading what it prints: a closed pipe would kill it at its next line.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    (Process(child), url)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("free port")
+}
+
+/// What a test needs running.
+#[derive(Default)]
+pub struct Options<'a> {
+    /// `--faults` for the emulator.
+    pub faults: Option<&'a str>,
+    /// `--allow-origin` for the proxy.
+    pub allow_origin: Option<&'a str>,
+}
+
+/// An emulator, a proxy serving `dist/` in front of it, chromedriver and a browser session.
+pub struct Stack {
+    /// The emulator's base URL.
+    pub emulator: String,
+    /// The proxy's base URL (the demo page is at `/`).
+    pub proxy: String,
+    /// The browser.
+    pub driver: WebDriver,
+    /// For the emulator's read API and raw checks.
+    pub http: reqwest::Client,
+    name: String,
+    driver_port: u16,
+    _processes: Vec<Process>,
+}
+
+impl Stack {
+    /// Starts everything for the test called `name`.
+    pub async fn start(name: &str, options: Options<'_>) -> Stack {
+        let mut emulator_args = vec![
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            ":memory:",
+            "--client-key",
+            CLIENT_KEY,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--rate-limit",
+            "0",
+        ];
+        if let Some(faults) = options.faults {
+            emulator_args.extend(["--faults", faults]);
+        }
+        let (emulator_process, emulator) = start(&emulator_args, &[]);
+        let dist = dist();
+        let dist = dist.to_str().expect("utf-8 path");
+        let mut proxy_args = vec![
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &emulator,
+            "--static-dir",
+            dist,
+            "--rate-limit",
+            "0",
+        ];
+        if let Some(origin) = options.allow_origin {
+            proxy_args.extend(["--allow-origin", origin]);
+        }
+        let env = [
+            ("DEVDRAFT_CLIENT_KEY", CLIENT_KEY),
+            ("DEVDRAFT_CLIENT_SECRET", CLIENT_SECRET),
+        ];
+        let (proxy_process, proxy) = start(&proxy_args, &env);
+
+        let driver_port = free_port();
+        let chromedriver =
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={driver_port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver (cargo xtask setup installs it)");
+        let chromedriver = Process(chromedriver);
+        let mut caps = DesiredCapabilities::chrome();
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--window-size=1024,900",
+        ] {
+            caps.add_arg(arg).expect("chrome arg");
+        }
+        caps.set("goog:loggingPrefs", json!({"browser": "ALL"}))
+            .expect("logging prefs");
+        let url = format!("http://127.0.0.1:{driver_port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let driver = loop {
+            match WebDriver::new(&url, caps.clone()).await {
+                Ok(driver) => break driver,
+                Err(error) if Instant::now() > deadline => panic!("no browser session: {error}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        Stack {
+            emulator,
+            proxy,
+            driver,
+            http: reqwest::Client::new(),
+            name: name.to_owned(),
+            driver_port,
+            _processes: vec![chromedriver, proxy_process, emulator_process],
+        }
+    }
+
+    /// Runs `scenario` (a test's body, which may fail by `Err` or by panicking); on failure
+    /// saves a screenshot and the console log under `target/e2e-artifacts/`, then fails.
+    pub async fn check(&self, scenario: impl Future<Output = Result<(), String>>) {
+        let outcome = match AssertUnwindSafe(scenario).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(panic) => Err(panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
+                .unwrap_or_else(|| "panicked".to_owned())),
+        };
+        if let Err(message) = outcome {
+            let artifacts = root().join("target").join("e2e-artifacts");
+            let _ = std::fs::create_dir_all(&artifacts);
+            let shot = artifacts.join(format!("{}.png", self.name));
+            let _ = self.driver.screenshot(&shot).await;
+            let log_path = artifacts.join(format!("{}.console.log", self.name));
+            let _ = std::fs::write(&log_path, self.console_log().await);
+            let _ = self.driver.clone().quit().await;
+            panic!(
+                "{message}\n(screenshot: {}, console: {})",
+                shot.display(),
+                log_path.display()
+            );
+        }
+        let _ = self.driver.clone().quit().await;
+    }
+
+    /// The browser console so far, one line per message (chromedriver's log endpoint).
+    pub async fn console_log(&self) -> String {
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/se/log",
+            self.driver_port,
+            self.driver.session_id()
+        );
+        let Ok(response) = self
+            .http
+            .post(url)
+            .json(&json!({"type": "browser"}))
+            .send()
+            .await
+        else {
+            return String::new();
+        };
+        let body: Value = response.json().await.unwrap_or_default();
+        body["value"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|entry| format!("{} {}\n", entry["level"], entry["message"]))
+            .collect()
+    }
+
+    /// Customers upstream, read through the emulator's API (the proxy exposes no read).
+    pub async fn customers(&self) -> Vec<Value> {
+        let body: Value = self
+            .http
+            .get(format!("{}/api/v0/customers?take=100", self.emulator))
+            .header("x-client-key", CLIENT_KEY)
+            .header("x-client-secret", CLIENT_SECRET)
+            .send()
+            .await
+            .expect("emulator read")
+            .json()
+            .await
+            .expect("customer list");
+        body["data"]
+            .as_array()
+            .or_else(|| body.as_array())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Creates a customer directly upstream (to set up a duplicate email).
+    pub async fn create_upstream(&self, customer: Value) {
+        let status = self
+            .http
+            .post(format!("{}/api/v0/customers", self.emulator))
+            .header("x-client-key", CLIENT_KEY)
+            .header("x-client-secret", CLIENT_SECRET)
+            .json(&customer)
+            .send()
+            .await
+            .expect("emulator create")
+            .status();
+        assert_eq!(status.as_u16(), 201);
+    }
+
+    /// Opens the demo page and waits for the form.
+    pub async fn open(&self) -> SignupPage {
+        self.open_url(&format!("{}/", self.proxy)).await
+    }
+
+    /// Opens `url` (a page embedding the form) and waits for the form.
+    pub async fn open_url(&self, url: &str) -> SignupPage {
+        self.driver.goto(url).await.expect("navigate");
+        let page = SignupPage {
+            driver: self.driver.clone(),
+        };
+        page.wait_for("form.signup-form input[name=first_name]")
+            .await;
+        page.record_events().await;
+        page
+    }
+}
+
+/// A one-page static server for a page on another origin (`web/embed-example.html`).
+pub struct StaticPage {
+    /// Its origin, `http://127.0.0.1:PORT`.
+    pub origin: String,
+}
+
+impl StaticPage {
+    /// Serves `html` at every path of a free port until the process ends.
+    pub fn serve(html: String) -> StaticPage {
+        StaticPage::serve_on(TcpListener::bind("127.0.0.1:0").expect("bind"), html)
+    }
+
+    /// Serves `html` at `origin` (`http://127.0.0.1:PORT`, a port reserved earlier).
+    pub fn serve_at(origin: &str, html: String) -> StaticPage {
+        let address = origin.trim_start_matches("http://");
+        StaticPage::serve_on(
+            TcpListener::bind(address).expect("bind the reserved port"),
+            html,
+        )
+    }
+
+    fn serve_on(listener: TcpListener, html: String) -> StaticPage {
+        let origin = format!("http://{}", listener.local_addr().expect("addr"));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut stream = stream;
+                let mut buffer = [0u8; 4096];
+                let _ = stream.read(&mut buffer);
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+                    html.len()
+                );
+                let _ = stream.write_all(response.as_bytes());
+            }
+        });
+        StaticPage { origin }
+    }
+}
+
+/// The registration form as a user sees it.
+pub struct SignupPage {
+    /// The browser.
+    pub driver: WebDriver,
+}
+
+/// A customer as typed into the form.
+pub struct Entry<'a> {
+    /// First name.
+    pub first_name: &'a str,
+    /// Last name.
+    pub last_name: &'a str,
+    /// Phone number.
+    pub phone_number: &'a str,
+    /// Email, or empty.
+    pub email: &'a str,
+}
+
+impl SignupPage {
+    /// Waits until `selector` matches something (10 s at most).
+    pub async fn wait_for(&self, selector: &str) -> WebElement {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(element) = self.driver.find(By::Css(selector)).await {
+                return element;
+            }
+            assert!(Instant::now() < deadline, "nothing matches {selector}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Records `customer-created` and `customer-error` events in `window.__events`.
+    async fn record_events(&self) {
+        self.driver
+            .execute(
+                "window.__events = window.__events || [];
+                 for (const name of ['customer-created', 'customer-error']) {
+                   document.addEventListener(name, (e) => window.__events.push({name, detail: e.detail}));
+                 }",
+                vec![],
+            )
+            .await
+            .expect("record events");
+    }
+
+    /// The events recorded so far.
+    pub async fn events(&self) -> Vec<Value> {
+        let value = self
+            .driver
+            .execute("return window.__events || [];", vec![])
+            .await
+            .expect("events")
+            .json()
+            .clone();
+        value.as_array().cloned().unwrap_or_default()
+    }
+
+    /// The input for an API field.
+    pub async fn field(&self, name: &str) -> WebElement {
+        self.wait_for(&format!("[name={name}]")).await
+    }
+
+    /// Types `text` into a field (after clearing it).
+    pub async fn type_into(&self, name: &str, text: &str) {
+        let field = self.field(name).await;
+        field.clear().await.expect("clear");
+        if !text.is_empty() {
+            field.send_keys(text).await.expect("type");
+        }
+    }
+
+    /// Fills the whole form.
+    pub async fn fill(&self, entry: &Entry<'_>) {
+        self.type_into("first_name", entry.first_name).await;
+        self.type_into("last_name", entry.last_name).await;
+        self.type_into("phone_number", entry.phone_number).await;
+        self.type_into("email", entry.email).await;
+        if !entry.email.is_empty()
+            && let Ok(consent) = self.driver.find(By::Css("[name=consent]")).await
+            && !consent.is_selected().await.unwrap_or(false)
+        {
+            consent.click().await.expect("consent");
+        }
+    }
+
+    /// Leaves a field (moves focus to the next control).
+    pub async fn leave(&self, name: &str) {
+        self.field(name)
+            .await
+            .send_keys(Key::Tab)
+            .await
+            .expect("tab");
+    }
+
+    /// Clicks the submit button.
+    pub async fn submit(&self) {
+        self.submit_button().await.click().await.expect("submit");
+    }
+
+    /// The submit button.
+    pub async fn submit_button(&self) -> WebElement {
+        self.wait_for("button[type=submit]").await
+    }
+
+    /// The error message the field's `aria-describedby` points at ("" when none).
+    pub async fn error_of(&self, name: &str) -> String {
+        let value = self
+            .driver
+            .execute(
+                "const input = document.querySelector(`[name=${arguments[0]}]`);
+                 const ids = (input.getAttribute('aria-describedby') || '').split(' ');
+                 const error = ids.map((id) => document.getElementById(id))
+                   .find((el) => el && el.classList.contains('signup-error'));
+                 return error ? error.textContent : '';",
+                vec![json!(name)],
+            )
+            .await
+            .expect("error of")
+            .json()
+            .clone();
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// An attribute of a field.
+    pub async fn attr_of(&self, name: &str, attribute: &str) -> Option<String> {
+        self.field(name)
+            .await
+            .attr(attribute)
+            .await
+            .expect("attribute")
+    }
+
+    /// Waits until the status region says something, and returns it.
+    pub async fn wait_for_status(&self) -> String {
+        self.wait_for_text(".signup-status").await
+    }
+
+    /// Waits until the alert region says something, and returns it.
+    pub async fn wait_for_alert(&self) -> String {
+        self.wait_for_text(".signup-alert").await
+    }
+
+    async fn wait_for_text(&self, selector: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self
+                .wait_for(selector)
+                .await
+                .text()
+                .await
+                .unwrap_or_default();
+            if !text.is_empty() {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "{selector} stayed empty");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Runs axe-core (from `.tools/axe`, installed by `cargo xtask setup`) on the form and
+    /// returns the WCAG 2.1 A/AA violations as `id: help (targets)` lines.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let axe = root().join(".tools/axe/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&axe)
+            .unwrap_or_else(|_| panic!("{} is missing: run `cargo xtask setup`", axe.display()));
+        self.driver
+            .execute(source, vec![])
+            .await
+            .expect("inject axe");
+        let result = self
+            .driver
+            .execute(
+                "const result = await axe.run(document.querySelector('customer-signup-form') || document,
+                   {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+                 return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);",
+                vec![],
+            )
+            .await
+            .expect("axe run")
+            .json()
+            .clone();
+        result
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|line| line.as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// Fails the scenario with `message` unless `condition` holds.
+#[macro_export]
+macro_rules! ensure {
+    ($condition:expr, $($message:tt)+) => {
+        if !$condition {
+            return Err(format!($($message)+));
+        }
+    };
+}

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use xshell::{Shell, cmd};
 
-use crate::{js, sdk, setup};
+use crate::{js, sdk, serve, setup};
 
 /// Crates that build for the browser: checked by clippy for wasm32 as well (benchmarks are
 /// native only).
@@ -34,7 +34,8 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
         .env("RUSTDOCFLAGS", "-D warnings")
         .run()?;
     step("tests (native)");
-    cmd!(sh, "cargo test --workspace --locked").run()?;
+    // The end-to-end suite needs the release widget: it runs last, after `dist`.
+    cmd!(sh, "cargo test --workspace --exclude e2e --locked").run()?;
     step("tests (wasm32, headless Chromium)");
     let wasm_tested = packages(WASM_TESTED);
     cmd!(
@@ -46,6 +47,10 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
     js::test(sh)?;
     step("official Python SDK against the emulator");
     sdk::run(sh)?;
+    step("end to end: the release widget, proxy and emulator in headless Chromium");
+    serve::dist(sh)?;
+    cmd!(sh, "cargo build --package signup --locked").run()?;
+    cmd!(sh, "cargo test --package e2e --locked").run()?;
     step("all passed");
     Ok(())
 }

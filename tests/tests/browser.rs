@@ -1,0 +1,556 @@
+//! What users rely on, in headless Chromium against real `signup serve` and `signup emulator`
+//! processes: grouped by user action, each checked upstream through the emulator's read API.
+
+use std::time::{Duration, Instant};
+
+use e2e::{CLIENT_KEY, CLIENT_SECRET, Entry, Options, Stack, StaticPage, ensure, root};
+use serde_json::{Value, json};
+use thirtyfour::prelude::*;
+
+const ANN: Entry<'static> = Entry {
+    first_name: "  Ann ",
+    last_name: "Lee",
+    phone_number: "+1-555-123-4567",
+    email: "Ann.Lee@Example.com",
+};
+
+/// Waits for the emulator to hold `count` customers (creates finish after the page says so
+/// only in the drop-after-commit case, where the proxy replays).
+async fn customers_settled(stack: &Stack, count: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let customers = stack.customers().await;
+        if customers.len() >= count || Instant::now() > deadline {
+            return customers;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+// --- Registering ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registering_creates_one_normalized_customer_and_says_so() {
+    let stack = Stack::start("happy-path", Options::default()).await;
+    stack
+        .check(async {
+            let page = stack.open().await;
+            // Reported, not asserted: time to interactive, from the widget's own mark.
+            let ready = page
+                .driver
+                .execute(
+                    "const mark = performance.getEntriesByName('signup-form:ready')[0];
+                     return mark ? mark.startTime : null;",
+                    vec![],
+                )
+                .await
+                .map(|ret| ret.json().clone())
+                .unwrap_or_default();
+            eprintln!("timing: form interactive {ready} ms after navigation start");
+            page.fill(&ANN).await;
+            let started = Instant::now();
+            page.submit().await;
+            let status = page.wait_for_status().await;
+            eprintln!("timing: submit to confirmation {:?}", started.elapsed());
+            ensure!(status.contains("registered"), "confirmation: {status}");
+            let customers = customers_settled(&stack, 1).await;
+            ensure!(customers.len() == 1, "one customer upstream: {customers:?}");
+            let customer = &customers[0];
+            ensure!(customer["first_name"] == "Ann", "trimmed: {customer}");
+            ensure!(
+                customer["email"] == "ann.lee@example.com",
+                "lower-cased: {customer}"
+            );
+            let events = page.events().await;
+            let created: Vec<&Value> = events
+                .iter()
+                .filter(|event| event["name"] == "customer-created")
+                .collect();
+            ensure!(created.len() == 1, "one customer-created event: {events:?}");
+            ensure!(
+                created[0]["detail"]["id"] == customer["id"],
+                "the event carries the id: {events:?}"
+            );
+            let value = page
+                .field("first_name")
+                .await
+                .prop("value")
+                .await
+                .unwrap_or_default();
+            ensure!(
+                value.as_deref() == Some(""),
+                "the form is cleared: {value:?}"
+            );
+            Ok(())
+        })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keyboard_alone_completes_the_form() {
+    let stack = Stack::start("keyboard", Options::default()).await;
+    stack
+        .check(async {
+            let page = stack.open().await;
+            page.field("first_name")
+                .await
+                .click()
+                .await
+                .map_err(|e| e.to_string())?;
+            // Type, then Tab: first name, last name, phone, (email), (customer type), button.
+            for text in ["Kim", "Park", "+44 20 7946 0958", "", ""] {
+                let focused = page
+                    .driver
+                    .active_element()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if !text.is_empty() {
+                    focused.send_keys(text).await.map_err(|e| e.to_string())?;
+                }
+                focused
+                    .send_keys(Key::Tab)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            let focused = page
+                .driver
+                .active_element()
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure!(
+                focused.tag_name().await.unwrap_or_default() == "button",
+                "focus reaches the button"
+            );
+            focused
+                .send_keys(Key::Enter)
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = page.wait_for_status().await;
+            ensure!(status.contains("registered"), "{status}");
+            let customers = customers_settled(&stack, 1).await;
+            ensure!(
+                customers.len() == 1 && customers[0]["last_name"] == "Park",
+                "{customers:?}"
+            );
+            Ok(())
+        })
+        .await;
+}
+
+// --- Typing ----------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_checks_show_the_documented_messages_after_blur() {
+    let stack = Stack::start("live-validation", Options::default()).await;
+    stack
+        .check(async {
+            let page = stack.open().await;
+            ensure!(
+                page.error_of("first_name").await.is_empty(),
+                "quiet before blur"
+            );
+            page.field("first_name")
+                .await
+                .click()
+                .await
+                .map_err(|e| e.to_string())?;
+            page.leave("first_name").await;
+            ensure!(
+                page.error_of("first_name").await == "First name is required",
+                "after blur: {}",
+                page.error_of("first_name").await
+            );
+            ensure!(
+                page.attr_of("first_name", "aria-invalid").await.as_deref() == Some("true"),
+                "aria-invalid"
+            );
+            let described = page
+                .attr_of("first_name", "aria-describedby")
+                .await
+                .unwrap_or_default();
+            ensure!(
+                described.ends_with("-error"),
+                "aria-describedby: {described}"
+            );
+            page.type_into("phone_number", "555 123").await;
+            page.leave("phone_number").await;
+            ensure!(
+                page.error_of("phone_number").await
+                    == "Phone number must start with + and a country code",
+                "phone: {}",
+                page.error_of("phone_number").await
+            );
+            // Fixing a field clears its error as the user types.
+            page.type_into("first_name", "Ann").await;
+            ensure!(page.error_of("first_name").await.is_empty(), "cleared");
+            ensure!(
+                page.attr_of("first_name", "aria-invalid").await.as_deref() == Some("false"),
+                "aria-invalid cleared"
+            );
+            Ok(())
+        })
+        .await;
+}
+
+// --- Server answers --------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_rejections_appear_at_their_fields() {
+    let stack = Stack::start("server-rejection", Options::default()).await;
+    stack
+        .check(async {
+            stack
+                .create_upstream(json!({"first_name": "Old", "last_name": "Timer",
+                    "phone_number": "+1-555-000-0000", "email": "ann.lee@example.com"}))
+                .await;
+            let page = stack.open().await;
+            // Duplicate email: only the server knows.
+            page.fill(&ANN).await;
+            page.submit().await;
+            page.wait_for_alert().await;
+            let email_error = page.error_of("email").await;
+            ensure!(
+                email_error.contains("already exists"),
+                "409 at the email field: {email_error:?}"
+            );
+            // Input the client let through (an old or tampered client: the request body is
+            // changed on its way out) comes back as the proxy's 400, mapped to the field.
+            page.driver
+                .execute(
+                    "const original = window.fetch;
+                     window.fetch = (url, init) => {
+                       const body = JSON.parse(init.body);
+                       body.phone_number = '555';
+                       return original(url, {...init, body: JSON.stringify(body)});
+                     };",
+                    vec![],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            page.type_into("email", "someone.else@example.com").await;
+            page.submit().await;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while page.error_of("phone_number").await.is_empty() && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let phone_error = page.error_of("phone_number").await;
+            ensure!(
+                phone_error == "Phone number must start with + and a country code",
+                "400 at the phone field: {phone_error:?}"
+            );
+            ensure!(stack.customers().await.len() == 1, "nothing created");
+            Ok(())
+        })
+        .await;
+}
+
+// --- Things going wrong ----------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_answer_then_a_500_still_create_exactly_one_customer() {
+    // The first create commits and the connection drops; the second gets a 500; the proxy
+    // retries with the same key and gets the replay.
+    let stack = Stack::start(
+        "faults",
+        Options {
+            faults: Some("drop-after-commit=1,first=1"),
+            ..Options::default()
+        },
+    )
+    .await;
+    stack
+        .check(async {
+            let page = stack.open().await;
+            page.fill(&ANN).await;
+            page.submit().await;
+            let status = page.wait_for_status().await;
+            ensure!(status.contains("registered"), "{status}");
+            let customers = customers_settled(&stack, 1).await;
+            ensure!(customers.len() == 1, "exactly one: {customers:?}");
+            Ok(())
+        })
+        .await;
+    let stack = Stack::start(
+        "faults-500",
+        Options {
+            faults: Some("error-500=1,first=1"),
+            ..Options::default()
+        },
+    )
+    .await;
+    stack
+        .check(async {
+            let page = stack.open().await;
+            page.fill(&ANN).await;
+            page.submit().await;
+            let status = page.wait_for_status().await;
+            ensure!(status.contains("registered"), "{status}");
+            ensure!(customers_settled(&stack, 1).await.len() == 1, "exactly one");
+            Ok(())
+        })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_double_click_sends_one_request() {
+    let stack = Stack::start(
+        "double-click",
+        Options {
+            faults: Some("delay-ms=400@1"),
+            ..Options::default()
+        },
+    )
+    .await;
+    stack
+        .check(async {
+            let page = stack.open().await;
+            page.fill(&ANN).await;
+            // Count the requests the page makes.
+            page.driver
+                .execute(
+                    "window.__posts = 0; const original = window.fetch;
+                     window.fetch = (...args) => { window.__posts++; return original(...args); };",
+                    vec![],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let button = page.submit_button().await;
+            button.click().await.map_err(|e| e.to_string())?;
+            let _ = button.click().await;
+            let busy = page
+                .wait_for("form")
+                .await
+                .attr("aria-busy")
+                .await
+                .unwrap_or_default();
+            ensure!(
+                busy.as_deref() == Some("true"),
+                "aria-busy while in flight: {busy:?}"
+            );
+            page.wait_for_status().await;
+            let posts = page
+                .driver
+                .execute("return window.__posts;", vec![])
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .clone();
+            ensure!(posts == json!(1), "one request: {posts}");
+            ensure!(
+                customers_settled(&stack, 1).await.len() == 1,
+                "one customer"
+            );
+            Ok(())
+        })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reload_during_a_stalled_submit_resubmits_with_the_same_key() {
+    let stack = Stack::start(
+        "reload",
+        Options {
+            faults: Some("delay-ms=1500@1,first=1"),
+            ..Options::default()
+        },
+    )
+    .await;
+    stack
+        .check(async {
+            let page = stack.open().await;
+            page.fill(&ANN).await;
+            page.submit().await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let key_before = page
+                .driver
+                .execute(
+                    "return Object.entries(sessionStorage).find(([k]) => k.endsWith(':key'))?.[1] ?? null;",
+                    vec![],
+                )
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .clone();
+            ensure!(key_before.is_string(), "a key is kept: {key_before}");
+            page.driver.refresh().await.map_err(|e| e.to_string())?;
+            let page = stack.open_url(&format!("{}/", stack.proxy)).await;
+            // The interrupted entry comes back; submitting again reuses its key.
+            let first = page.field("first_name").await.prop("value").await.unwrap_or_default();
+            ensure!(first.as_deref() == Some(ANN.first_name), "restored: {first:?}");
+            let key_after = page
+                .driver
+                .execute(
+                    "return Object.entries(sessionStorage).find(([k]) => k.endsWith(':key'))?.[1] ?? null;",
+                    vec![],
+                )
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .clone();
+            ensure!(key_before == key_after, "same key: {key_before} {key_after}");
+            // Consent is never restored: the user gives it again.
+            page.field("consent").await.click().await.map_err(|e| e.to_string())?;
+            page.submit().await;
+            let status = page.wait_for_status().await;
+            ensure!(status.contains("registered"), "{status}");
+            ensure!(customers_settled(&stack, 1).await.len() == 1, "one customer");
+            tokio::time::sleep(Duration::from_millis(1600)).await;
+            ensure!(stack.customers().await.len() == 1, "still one after the stalled request ends");
+            Ok(())
+        })
+        .await;
+}
+
+// --- Embedding -------------------------------------------------------------------------------
+
+fn embed_page(proxy: &str) -> StaticPage {
+    StaticPage::serve(embed_page_html(proxy))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_origin_embeds_the_form_when_allowed() {
+    // The page's origin must be known before the proxy starts: reserve it first.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let origin = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let stack = Stack::start(
+        "embed-allowed",
+        Options {
+            allow_origin: Some(&origin),
+            ..Options::default()
+        },
+    )
+    .await;
+    let page = StaticPage::serve_at(&origin, embed_page_html(&stack.proxy));
+    stack
+        .check(async {
+            let page = stack.open_url(&format!("{}/", page.origin)).await;
+            page.fill(&ANN).await;
+            page.submit().await;
+            let status = page.wait_for_status().await;
+            ensure!(
+                status.contains("Example Shop"),
+                "the page's own success text: {status}"
+            );
+            ensure!(
+                customers_settled(&stack, 1).await.len() == 1,
+                "one customer"
+            );
+            Ok(())
+        })
+        .await;
+}
+
+fn embed_page_html(proxy: &str) -> String {
+    std::fs::read_to_string(root().join("web/embed-example.html"))
+        .expect("example")
+        .replace("http://127.0.0.1:8080", proxy)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_origin_is_refused_with_a_clear_error_when_not_allowed() {
+    let stack = Stack::start("embed-refused", Options::default()).await;
+    let page = embed_page(&stack.proxy);
+    stack
+        .check(async {
+            let page = stack.open_url(&format!("{}/", page.origin)).await;
+            page.fill(&ANN).await;
+            page.submit().await;
+            let alert = page.wait_for_alert().await;
+            ensure!(alert.contains("not allowed"), "a clear error: {alert}");
+            ensure!(stack.customers().await.is_empty(), "nothing created");
+            Ok(())
+        })
+        .await;
+}
+
+// --- Accessibility and safety ----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn axe_finds_no_wcag_violation_empty_or_with_errors() {
+    let stack = Stack::start("axe", Options::default()).await;
+    stack
+        .check(async {
+            let page = stack.open().await;
+            page.type_into("email", "not-an-email").await;
+            page.submit().await;
+            page.wait_for(".signup-summary:not([hidden])").await;
+            let errors = page.accessibility_violations().await;
+            ensure!(errors.is_empty(), "with every error shown: {errors:#?}");
+            let page = stack.open().await;
+            let empty = page.accessibility_violations().await;
+            ensure!(empty.is_empty(), "empty form: {empty:#?}");
+            Ok(())
+        })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn markup_in_a_name_is_stored_and_shown_as_text_and_secrets_stay_server_side() {
+    let stack = Stack::start("safety", Options::default()).await;
+    stack
+        .check(async {
+            let page = stack.open().await;
+            let name = "<img src=x onerror=window.__xss=1>";
+            page.fill(&Entry {
+                first_name: name,
+                ..ANN
+            })
+            .await;
+            page.submit().await;
+            page.wait_for_status().await;
+            let customers = customers_settled(&stack, 1).await;
+            ensure!(
+                customers.len() == 1 && customers[0]["first_name"] == name,
+                "{customers:?}"
+            );
+            // The demo page lists the event (with the name) as text.
+            let events = page
+                .wait_for("#events li")
+                .await
+                .text()
+                .await
+                .unwrap_or_default();
+            ensure!(events.contains(name), "shown as text: {events}");
+            let xss = page
+                .driver
+                .execute(
+                    "return window.__xss === undefined && !document.querySelector('#events img');",
+                    vec![],
+                )
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .clone();
+            ensure!(xss == json!(true), "nothing ran");
+            // No secret in anything the browser can fetch.
+            for path in [
+                "/",
+                "/signup-form.js",
+                "/signup-form.css",
+                "/pkg/signup-form_bg.wasm",
+                "/demo.js",
+                "/health",
+            ] {
+                let response = stack
+                    .http
+                    .get(format!("{}{path}", stack.proxy))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let headers = format!("{:?}", response.headers());
+                let body = response.bytes().await.map_err(|e| e.to_string())?;
+                let body = String::from_utf8_lossy(&body);
+                for secret in [CLIENT_SECRET, CLIENT_KEY] {
+                    ensure!(
+                        !body.contains(secret) && !headers.contains(secret),
+                        "{secret} in {path}"
+                    );
+                }
+            }
+            let log = stack.console_log().await;
+            ensure!(!log.contains(CLIENT_SECRET), "secret in the console");
+            Ok(())
+        })
+        .await;
+}
