@@ -3,7 +3,7 @@
 //!
 //! Each test builds a [`Stack`] (its own emulator, proxy and browser), drives the page through
 //! [`SignupPage`] and checks the outcome upstream through the emulator's read API. On failure
-//! [`Stack::run`] saves a screenshot and the browser console under `target/e2e-artifacts/`.
+//! [`Stack::check`] saves a screenshot and the browser console under `target/e2e-artifacts/`.
 //! The widget must be built first (`cargo xtask dist`); `cargo xtask test` does both.
 
 use std::{
