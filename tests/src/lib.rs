@@ -15,9 +15,24 @@ use std::{
     time::{Duration, Instant},
 };
 
+use devdraft_api::{Customer, CustomerList, headers, paths::CUSTOMERS};
 use futures::FutureExt;
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
+
+/// Why a scenario failed: an `ensure!` that did not hold, or a browser or HTTP error (so
+/// scenarios can use `?` on thirtyfour and reqwest results).
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(error: E) -> Failure {
+        Failure(error.to_string())
+    }
+}
+
+/// What a scenario returns.
+pub type Outcome = Result<(), Failure>;
 
 /// The emulator's credentials in every test; the proxy holds them, the browser must never see them.
 pub const CLIENT_KEY: &str = "e2e-client-key";
@@ -206,9 +221,9 @@ impl Stack {
 
     /// Runs `scenario` (a test's body, which may fail by `Err` or by panicking); on failure
     /// saves a screenshot and the console log under `target/e2e-artifacts/`, then fails.
-    pub async fn check(&self, scenario: impl Future<Output = Result<(), String>>) {
+    pub async fn check(&self, scenario: impl Future<Output = Outcome>) {
         let outcome = match AssertUnwindSafe(scenario).catch_unwind().await {
-            Ok(outcome) => outcome,
+            Ok(outcome) => outcome.map_err(|Failure(message)| message),
             Err(panic) => Err(panic
                 .downcast_ref::<String>()
                 .cloned()
@@ -258,38 +273,38 @@ impl Stack {
     }
 
     /// Customers upstream, read through the emulator's API (the proxy exposes no read).
-    pub async fn customers(&self) -> Vec<Value> {
-        let body: Value = self
-            .http
-            .get(format!("{}/api/v0/customers?take=100", self.emulator))
-            .header("x-client-key", CLIENT_KEY)
-            .header("x-client-secret", CLIENT_SECRET)
+    pub async fn customers(&self) -> Vec<Customer> {
+        let list: CustomerList = self
+            .upstream(
+                self.http
+                    .get(format!("{}{CUSTOMERS}?take=100", self.emulator)),
+            )
             .send()
             .await
             .expect("emulator read")
             .json()
             .await
             .expect("customer list");
-        body["data"]
-            .as_array()
-            .or_else(|| body.as_array())
-            .cloned()
-            .unwrap_or_default()
+        list.data
     }
 
     /// Creates a customer directly upstream (to set up a duplicate email).
     pub async fn create_upstream(&self, customer: Value) {
         let status = self
-            .http
-            .post(format!("{}/api/v0/customers", self.emulator))
-            .header("x-client-key", CLIENT_KEY)
-            .header("x-client-secret", CLIENT_SECRET)
+            .upstream(self.http.post(format!("{}{CUSTOMERS}", self.emulator)))
             .json(&customer)
             .send()
             .await
             .expect("emulator create")
             .status();
         assert_eq!(status.as_u16(), 201);
+    }
+
+    /// `request` with the emulator's credentials.
+    fn upstream(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request
+            .header(headers::CLIENT_KEY, CLIENT_KEY)
+            .header(headers::CLIENT_SECRET, CLIENT_SECRET)
     }
 
     /// Opens the demo page and waits for the form.
@@ -310,42 +325,36 @@ impl Stack {
     }
 }
 
-/// A one-page static server for a page on another origin (`web/embed-example.html`).
+/// A one-page static server for a page on another origin (`web/embed-example.html`). Bound
+/// first, so its origin can be allowed before the page (which names the proxy) exists.
 pub struct StaticPage {
     /// Its origin, `http://127.0.0.1:PORT`.
     pub origin: String,
+    listener: TcpListener,
 }
 
 impl StaticPage {
-    /// Serves `html` at every path of a free port until the process ends.
-    pub fn serve(html: String) -> StaticPage {
-        StaticPage::serve_on(TcpListener::bind("127.0.0.1:0").expect("bind"), html)
-    }
-
-    /// Serves `html` at `origin` (`http://127.0.0.1:PORT`, a port reserved earlier).
-    pub fn serve_at(origin: &str, html: String) -> StaticPage {
-        let address = origin.trim_start_matches("http://");
-        StaticPage::serve_on(
-            TcpListener::bind(address).expect("bind the reserved port"),
-            html,
-        )
-    }
-
-    fn serve_on(listener: TcpListener, html: String) -> StaticPage {
+    /// Reserves a free port.
+    pub fn bind() -> StaticPage {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let origin = format!("http://{}", listener.local_addr().expect("addr"));
+        StaticPage { origin, listener }
+    }
+
+    /// Serves `html` at every path until the process ends; returns the origin.
+    pub fn serve(self, html: String) -> String {
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+            html.len()
+        );
+        let listener = self.listener;
         std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let mut stream = stream;
-                let mut buffer = [0u8; 4096];
-                let _ = stream.read(&mut buffer);
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
-                    html.len()
-                );
+            for mut stream in listener.incoming().flatten() {
+                let _ = stream.read(&mut [0u8; 4096]);
                 let _ = stream.write_all(response.as_bytes());
             }
         });
-        StaticPage { origin }
+        self.origin
     }
 }
 
@@ -380,30 +389,42 @@ impl SignupPage {
         }
     }
 
+    /// Runs `script` in the page (with `arguments[i]` = `args[i]`) and returns what it returns.
+    pub async fn eval(&self, script: &str, args: Vec<Value>) -> WebDriverResult<Value> {
+        Ok(self.driver.execute(script, args).await?.json().clone())
+    }
+
     /// Records `customer-created` and `customer-error` events in `window.__events`.
     async fn record_events(&self) {
-        self.driver
-            .execute(
-                "window.__events = window.__events || [];
-                 for (const name of ['customer-created', 'customer-error']) {
-                   document.addEventListener(name, (e) => window.__events.push({name, detail: e.detail}));
-                 }",
-                vec![],
-            )
-            .await
-            .expect("record events");
+        self.eval(
+            "window.__events = window.__events || [];
+             for (const name of ['customer-created', 'customer-error']) {
+               document.addEventListener(name, (e) => window.__events.push({name, detail: e.detail}));
+             }",
+            vec![],
+        )
+        .await
+        .expect("record events");
     }
 
     /// The events recorded so far.
     pub async fn events(&self) -> Vec<Value> {
         let value = self
-            .driver
-            .execute("return window.__events || [];", vec![])
+            .eval("return window.__events || [];", vec![])
             .await
-            .expect("events")
-            .json()
-            .clone();
+            .expect("events");
         value.as_array().cloned().unwrap_or_default()
+    }
+
+    /// The idempotency key the form keeps in sessionStorage for a pending submission (`null`
+    /// when there is none).
+    pub async fn pending_key(&self) -> Value {
+        self.eval(
+            "return Object.entries(sessionStorage).find(([k]) => k.endsWith(':key'))?.[1] ?? null;",
+            vec![],
+        )
+        .await
+        .expect("pending key")
     }
 
     /// The input for an API field.
@@ -456,8 +477,7 @@ impl SignupPage {
     /// The error message the field's `aria-describedby` points at ("" when none).
     pub async fn error_of(&self, name: &str) -> String {
         let value = self
-            .driver
-            .execute(
+            .eval(
                 "const input = document.querySelector(`[name=${arguments[0]}]`);
                  const ids = (input.getAttribute('aria-describedby') || '').split(' ');
                  const error = ids.map((id) => document.getElementById(id))
@@ -466,9 +486,7 @@ impl SignupPage {
                 vec![json!(name)],
             )
             .await
-            .expect("error of")
-            .json()
-            .clone();
+            .expect("error of");
         value.as_str().unwrap_or_default().to_owned()
     }
 
@@ -514,22 +532,16 @@ impl SignupPage {
         let axe = root().join(".tools/axe/node_modules/axe-core/axe.min.js");
         let source = std::fs::read_to_string(&axe)
             .unwrap_or_else(|_| panic!("{} is missing: run `cargo xtask setup`", axe.display()));
-        self.driver
-            .execute(source, vec![])
-            .await
-            .expect("inject axe");
+        self.eval(&source, vec![]).await.expect("inject axe");
         let result = self
-            .driver
-            .execute(
+            .eval(
                 "const result = await axe.run(document.querySelector('customer-signup-form') || document,
                    {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
                  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);",
                 vec![],
             )
             .await
-            .expect("axe run")
-            .json()
-            .clone();
+            .expect("axe run");
         result
             .as_array()
             .into_iter()
@@ -544,7 +556,7 @@ impl SignupPage {
 macro_rules! ensure {
     ($condition:expr, $($message:tt)+) => {
         if !$condition {
-            return Err(format!($($message)+));
+            return Err($crate::Failure(format!($($message)+)));
         }
     };
 }

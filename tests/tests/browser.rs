@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use devdraft_api::Customer;
 use e2e::{CLIENT_KEY, CLIENT_SECRET, Entry, Options, Stack, StaticPage, ensure, root};
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
@@ -16,7 +17,7 @@ const ANN: Entry<'static> = Entry {
 
 /// Waits for the emulator to hold `count` customers (creates finish after the page says so
 /// only in the drop-after-commit case, where the proxy replays).
-async fn customers_settled(stack: &Stack, count: usize) -> Vec<Value> {
+async fn customers_settled(stack: &Stack, count: usize) -> Vec<Customer> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let customers = stack.customers().await;
@@ -37,14 +38,12 @@ async fn registering_creates_one_normalized_customer_and_says_so() {
             let page = stack.open().await;
             // Reported, not asserted: time to interactive, from the widget's own mark.
             let ready = page
-                .driver
-                .execute(
+                .eval(
                     "const mark = performance.getEntriesByName('signup-form:ready')[0];
                      return mark ? mark.startTime : null;",
                     vec![],
                 )
                 .await
-                .map(|ret| ret.json().clone())
                 .unwrap_or_default();
             eprintln!("timing: form interactive {ready} ms after navigation start");
             page.fill(&ANN).await;
@@ -56,10 +55,10 @@ async fn registering_creates_one_normalized_customer_and_says_so() {
             let customers = customers_settled(&stack, 1).await;
             ensure!(customers.len() == 1, "one customer upstream: {customers:?}");
             let customer = &customers[0];
-            ensure!(customer["first_name"] == "Ann", "trimmed: {customer}");
+            ensure!(customer.first_name == "Ann", "trimmed: {customer:?}");
             ensure!(
-                customer["email"] == "ann.lee@example.com",
-                "lower-cased: {customer}"
+                customer.email.as_deref() == Some("ann.lee@example.com"),
+                "lower-cased: {customer:?}"
             );
             let events = page.events().await;
             let created: Vec<&Value> = events
@@ -68,7 +67,7 @@ async fn registering_creates_one_normalized_customer_and_says_so() {
                 .collect();
             ensure!(created.len() == 1, "one customer-created event: {events:?}");
             ensure!(
-                created[0]["detail"]["id"] == customer["id"],
+                created[0]["detail"]["id"] == customer.id.as_str(),
                 "the event carries the id: {events:?}"
             );
             let value = page
@@ -92,44 +91,26 @@ async fn keyboard_alone_completes_the_form() {
     stack
         .check(async {
             let page = stack.open().await;
-            page.field("first_name")
-                .await
-                .click()
-                .await
-                .map_err(|e| e.to_string())?;
+            page.field("first_name").await.click().await?;
             // Type, then Tab: first name, last name, phone, (email), (customer type), button.
             for text in ["Kim", "Park", "+44 20 7946 0958", "", ""] {
-                let focused = page
-                    .driver
-                    .active_element()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let focused = page.driver.active_element().await?;
                 if !text.is_empty() {
-                    focused.send_keys(text).await.map_err(|e| e.to_string())?;
+                    focused.send_keys(text).await?;
                 }
-                focused
-                    .send_keys(Key::Tab)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                focused.send_keys(Key::Tab).await?;
             }
-            let focused = page
-                .driver
-                .active_element()
-                .await
-                .map_err(|e| e.to_string())?;
+            let focused = page.driver.active_element().await?;
             ensure!(
                 focused.tag_name().await.unwrap_or_default() == "button",
                 "focus reaches the button"
             );
-            focused
-                .send_keys(Key::Enter)
-                .await
-                .map_err(|e| e.to_string())?;
+            focused.send_keys(Key::Enter).await?;
             let status = page.wait_for_status().await;
             ensure!(status.contains("registered"), "{status}");
             let customers = customers_settled(&stack, 1).await;
             ensure!(
-                customers.len() == 1 && customers[0]["last_name"] == "Park",
+                customers.len() == 1 && customers[0].last_name == "Park",
                 "{customers:?}"
             );
             Ok(())
@@ -149,11 +130,7 @@ async fn live_checks_show_the_documented_messages_after_blur() {
                 page.error_of("first_name").await.is_empty(),
                 "quiet before blur"
             );
-            page.field("first_name")
-                .await
-                .click()
-                .await
-                .map_err(|e| e.to_string())?;
+            page.field("first_name").await.click().await?;
             page.leave("first_name").await;
             ensure!(
                 page.error_of("first_name").await == "First name is required",
@@ -215,18 +192,16 @@ async fn server_rejections_appear_at_their_fields() {
             );
             // Input the client let through (an old or tampered client: the request body is
             // changed on its way out) comes back as the proxy's 400, mapped to the field.
-            page.driver
-                .execute(
-                    "const original = window.fetch;
+            page.eval(
+                "const original = window.fetch;
                      window.fetch = (url, init) => {
                        const body = JSON.parse(init.body);
                        body.phone_number = '555';
                        return original(url, {...init, body: JSON.stringify(body)});
                      };",
-                    vec![],
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+                vec![],
+            )
+            .await?;
             page.type_into("email", "someone.else@example.com").await;
             page.submit().await;
             let deadline = Instant::now() + Duration::from_secs(10);
@@ -248,47 +223,31 @@ async fn server_rejections_appear_at_their_fields() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dropped_answer_then_a_500_still_create_exactly_one_customer() {
-    // The first create commits and the connection drops; the second gets a 500; the proxy
-    // retries with the same key and gets the replay.
-    let stack = Stack::start(
-        "faults",
-        Options {
-            faults: Some("drop-after-commit=1,first=1"),
+    // Each on its own stack, failing the first create only: the connection drops after the
+    // commit, or the answer is a 500. The proxy retries with the same key and gets the replay
+    // (or the one create).
+    for (name, faults) in [
+        ("faults", "drop-after-commit=1,first=1"),
+        ("faults-500", "error-500=1,first=1"),
+    ] {
+        let options = Options {
+            faults: Some(faults),
             ..Options::default()
-        },
-    )
-    .await;
-    stack
-        .check(async {
-            let page = stack.open().await;
-            page.fill(&ANN).await;
-            page.submit().await;
-            let status = page.wait_for_status().await;
-            ensure!(status.contains("registered"), "{status}");
-            let customers = customers_settled(&stack, 1).await;
-            ensure!(customers.len() == 1, "exactly one: {customers:?}");
-            Ok(())
-        })
-        .await;
-    let stack = Stack::start(
-        "faults-500",
-        Options {
-            faults: Some("error-500=1,first=1"),
-            ..Options::default()
-        },
-    )
-    .await;
-    stack
-        .check(async {
-            let page = stack.open().await;
-            page.fill(&ANN).await;
-            page.submit().await;
-            let status = page.wait_for_status().await;
-            ensure!(status.contains("registered"), "{status}");
-            ensure!(customers_settled(&stack, 1).await.len() == 1, "exactly one");
-            Ok(())
-        })
-        .await;
+        };
+        let stack = Stack::start(name, options).await;
+        stack
+            .check(async {
+                let page = stack.open().await;
+                page.fill(&ANN).await;
+                page.submit().await;
+                let status = page.wait_for_status().await;
+                ensure!(status.contains("registered"), "{status}");
+                let customers = customers_settled(&stack, 1).await;
+                ensure!(customers.len() == 1, "exactly one: {customers:?}");
+                Ok(())
+            })
+            .await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -306,16 +265,14 @@ async fn a_double_click_sends_one_request() {
             let page = stack.open().await;
             page.fill(&ANN).await;
             // Count the requests the page makes.
-            page.driver
-                .execute(
-                    "window.__posts = 0; const original = window.fetch;
+            page.eval(
+                "window.__posts = 0; const original = window.fetch;
                      window.fetch = (...args) => { window.__posts++; return original(...args); };",
-                    vec![],
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+                vec![],
+            )
+            .await?;
             let button = page.submit_button().await;
-            button.click().await.map_err(|e| e.to_string())?;
+            button.click().await?;
             let _ = button.click().await;
             let busy = page
                 .wait_for("form")
@@ -328,13 +285,7 @@ async fn a_double_click_sends_one_request() {
                 "aria-busy while in flight: {busy:?}"
             );
             page.wait_for_status().await;
-            let posts = page
-                .driver
-                .execute("return window.__posts;", vec![])
-                .await
-                .map_err(|e| e.to_string())?
-                .json()
-                .clone();
+            let posts = page.eval("return window.__posts;", vec![]).await?;
             ensure!(posts == json!(1), "one request: {posts}");
             ensure!(
                 customers_settled(&stack, 1).await.len() == 1,
@@ -361,41 +312,40 @@ async fn a_reload_during_a_stalled_submit_resubmits_with_the_same_key() {
             page.fill(&ANN).await;
             page.submit().await;
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let key_before = page
-                .driver
-                .execute(
-                    "return Object.entries(sessionStorage).find(([k]) => k.endsWith(':key'))?.[1] ?? null;",
-                    vec![],
-                )
-                .await
-                .map_err(|e| e.to_string())?
-                .json()
-                .clone();
+            let key_before = page.pending_key().await;
             ensure!(key_before.is_string(), "a key is kept: {key_before}");
-            page.driver.refresh().await.map_err(|e| e.to_string())?;
+            page.driver.refresh().await?;
             let page = stack.open_url(&format!("{}/", stack.proxy)).await;
             // The interrupted entry comes back; submitting again reuses its key.
-            let first = page.field("first_name").await.prop("value").await.unwrap_or_default();
-            ensure!(first.as_deref() == Some(ANN.first_name), "restored: {first:?}");
-            let key_after = page
-                .driver
-                .execute(
-                    "return Object.entries(sessionStorage).find(([k]) => k.endsWith(':key'))?.[1] ?? null;",
-                    vec![],
-                )
+            let first = page
+                .field("first_name")
                 .await
-                .map_err(|e| e.to_string())?
-                .json()
-                .clone();
-            ensure!(key_before == key_after, "same key: {key_before} {key_after}");
+                .prop("value")
+                .await
+                .unwrap_or_default();
+            ensure!(
+                first.as_deref() == Some(ANN.first_name),
+                "restored: {first:?}"
+            );
+            let key_after = page.pending_key().await;
+            ensure!(
+                key_before == key_after,
+                "same key: {key_before} {key_after}"
+            );
             // Consent is never restored: the user gives it again.
-            page.field("consent").await.click().await.map_err(|e| e.to_string())?;
+            page.field("consent").await.click().await?;
             page.submit().await;
             let status = page.wait_for_status().await;
             ensure!(status.contains("registered"), "{status}");
-            ensure!(customers_settled(&stack, 1).await.len() == 1, "one customer");
+            ensure!(
+                customers_settled(&stack, 1).await.len() == 1,
+                "one customer"
+            );
             tokio::time::sleep(Duration::from_millis(1600)).await;
-            ensure!(stack.customers().await.len() == 1, "still one after the stalled request ends");
+            ensure!(
+                stack.customers().await.len() == 1,
+                "still one after the stalled request ends"
+            );
             Ok(())
         })
         .await;
@@ -403,28 +353,24 @@ async fn a_reload_during_a_stalled_submit_resubmits_with_the_same_key() {
 
 // --- Embedding -------------------------------------------------------------------------------
 
-fn embed_page(proxy: &str) -> StaticPage {
-    StaticPage::serve(embed_page_html(proxy))
+/// `web/embed-example.html` served on its own origin, pointing at `proxy`.
+fn serve_embed_page(page: StaticPage, proxy: &str) -> String {
+    let html = std::fs::read_to_string(root().join("web/embed-example.html")).expect("example");
+    page.serve(html.replace("http://127.0.0.1:8080", proxy))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn another_origin_embeds_the_form_when_allowed() {
-    // The page's origin must be known before the proxy starts: reserve it first.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let origin = format!("http://{}", listener.local_addr().expect("addr"));
-    drop(listener);
-    let stack = Stack::start(
-        "embed-allowed",
-        Options {
-            allow_origin: Some(&origin),
-            ..Options::default()
-        },
-    )
-    .await;
-    let page = StaticPage::serve_at(&origin, embed_page_html(&stack.proxy));
+    let page = StaticPage::bind();
+    let options = Options {
+        allow_origin: Some(&page.origin),
+        ..Options::default()
+    };
+    let stack = Stack::start("embed-allowed", options).await;
+    let origin = serve_embed_page(page, &stack.proxy);
     stack
         .check(async {
-            let page = stack.open_url(&format!("{}/", page.origin)).await;
+            let page = stack.open_url(&format!("{origin}/")).await;
             page.fill(&ANN).await;
             page.submit().await;
             let status = page.wait_for_status().await;
@@ -441,19 +387,13 @@ async fn another_origin_embeds_the_form_when_allowed() {
         .await;
 }
 
-fn embed_page_html(proxy: &str) -> String {
-    std::fs::read_to_string(root().join("web/embed-example.html"))
-        .expect("example")
-        .replace("http://127.0.0.1:8080", proxy)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn another_origin_is_refused_with_a_clear_error_when_not_allowed() {
     let stack = Stack::start("embed-refused", Options::default()).await;
-    let page = embed_page(&stack.proxy);
+    let origin = serve_embed_page(StaticPage::bind(), &stack.proxy);
     stack
         .check(async {
-            let page = stack.open_url(&format!("{}/", page.origin)).await;
+            let page = stack.open_url(&format!("{origin}/")).await;
             page.fill(&ANN).await;
             page.submit().await;
             let alert = page.wait_for_alert().await;
@@ -501,7 +441,7 @@ async fn markup_in_a_name_is_stored_and_shown_as_text_and_secrets_stay_server_si
             page.wait_for_status().await;
             let customers = customers_settled(&stack, 1).await;
             ensure!(
-                customers.len() == 1 && customers[0]["first_name"] == name,
+                customers.len() == 1 && customers[0].first_name == name,
                 "{customers:?}"
             );
             // The demo page lists the event (with the name) as text.
@@ -513,15 +453,11 @@ async fn markup_in_a_name_is_stored_and_shown_as_text_and_secrets_stay_server_si
                 .unwrap_or_default();
             ensure!(events.contains(name), "shown as text: {events}");
             let xss = page
-                .driver
-                .execute(
+                .eval(
                     "return window.__xss === undefined && !document.querySelector('#events img');",
                     vec![],
                 )
-                .await
-                .map_err(|e| e.to_string())?
-                .json()
-                .clone();
+                .await?;
             ensure!(xss == json!(true), "nothing ran");
             // No secret in anything the browser can fetch.
             for path in [
@@ -536,10 +472,9 @@ async fn markup_in_a_name_is_stored_and_shown_as_text_and_secrets_stay_server_si
                     .http
                     .get(format!("{}{path}", stack.proxy))
                     .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 let headers = format!("{:?}", response.headers());
-                let body = response.bytes().await.map_err(|e| e.to_string())?;
+                let body = response.bytes().await?;
                 let body = String::from_utf8_lossy(&body);
                 for secret in [CLIENT_SECRET, CLIENT_KEY] {
                     ensure!(
