@@ -65,6 +65,13 @@ impl Form {
         settle().await;
     }
 
+    /// Types a valid entry into the three required fields.
+    async fn fill_required(&self) {
+        self.type_into("first_name", "Ann").await;
+        self.type_into("last_name", "Lee").await;
+        self.type_into("phone_number", "+1-555-123-4567").await;
+    }
+
     async fn blur(&self, name: &str) {
         self.input(name)
             .dispatch_event(&Event::new("blur").unwrap())
@@ -85,6 +92,12 @@ impl Drop for Form {
         self.handle.unmount();
         self.container.remove();
     }
+}
+
+/// The `name` of the element that has the focus.
+fn focused_name() -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    document.active_element()?.get_attribute("name")
 }
 
 /// Lets the reactive system run what the last event scheduled.
@@ -252,13 +265,7 @@ async fn submit_with_errors_shows_them_all_and_focuses_the_first() {
     settle().await;
     form.type_into("first_name", "Ann").await;
     form.submit().await;
-    let active = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .active_element()
-        .unwrap();
-    assert_eq!(active.get_attribute("name").as_deref(), Some("last_name"));
+    assert_eq!(focused_name().as_deref(), Some("last_name"));
     assert_eq!(
         form.error_of("last_name").as_deref(),
         Some("Last name is required")
@@ -286,9 +293,7 @@ async fn consent_checkbox_appears_with_an_email_and_is_required() {
     let form = Form::mount(&[("consent", JsValue::from_str("You may email me"))]);
     settle().await;
     assert!(form.find("[name=consent]").is_none());
-    form.type_into("first_name", "Ann").await;
-    form.type_into("last_name", "Lee").await;
-    form.type_into("phone_number", "+1-555-123-4567").await;
+    form.fill_required().await;
     form.type_into("email", "ann@example.com").await;
     let consent = form.get("[name=consent]");
     assert!(
@@ -301,13 +306,7 @@ async fn consent_checkbox_appears_with_an_email_and_is_required() {
     );
     form.submit().await;
     assert_eq!(form.attr("[name=consent]", "aria-invalid").unwrap(), "true");
-    let active = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .active_element()
-        .unwrap();
-    assert_eq!(active.get_attribute("name").as_deref(), Some("consent"));
+    assert_eq!(focused_name().as_deref(), Some("consent"));
 }
 
 #[test]
@@ -325,9 +324,7 @@ async fn a_refused_submission_dispatches_customer_error_and_keeps_its_key() {
     form.container
         .add_event_listener_with_callback("customer-error", listener.as_ref().unchecked_ref())
         .unwrap();
-    form.type_into("first_name", "Ann").await;
-    form.type_into("last_name", "Lee").await;
-    form.type_into("phone_number", "+1-555-123-4567").await;
+    form.fill_required().await;
     form.submit().await;
     for _ in 0..500 {
         if detail.borrow().is_some() {
