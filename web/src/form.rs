@@ -11,8 +11,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit};
 
 use crate::{
+    get,
     options::{Options, Text},
-    submit::{Outcome, PendingKey, get, submit},
+    submit::{Outcome, PendingKey, submit},
 };
 
 /// How a text field looks: its label, input type, autofill hint and length limit.
@@ -200,19 +201,23 @@ pub fn SignupForm(
         for state in fields {
             state.touched.set(true);
         }
-        let values = fields.map(|state| state.value.get_untracked());
-        let customer_type_value = customer_type.get_untracked();
-        let status = options.read_value().status.clone();
-        let mut raw =
-            RawCustomer::default().with(Field::CustomerType, customer_type_value.as_str());
-        raw.is_object = true;
-        for (state, value) in fields.iter().zip(&values) {
-            if !(state.field == Field::Email && value.trim().is_empty()) {
-                raw.set(state.field, RawValue::Str(value.as_str().into()));
-            }
-        }
-        if let Some(status) = &status {
-            raw.set(Field::Status, RawValue::Str(status.as_str().into()));
+        // The entry, once: the text fields, the customer type and the embedder's status.
+        let mut entry: Vec<(Field, String)> = fields
+            .iter()
+            .map(|state| (state.field, state.value.get_untracked()))
+            .collect();
+        entry.push((Field::CustomerType, customer_type.get_untracked()));
+        entry.extend(
+            options
+                .read_value()
+                .status
+                .clone()
+                .map(|status| (Field::Status, status)),
+        );
+        let mut raw = RawCustomer::default();
+        for (field, value) in &entry {
+            // A blank email is no email to the rules, as in the payload below.
+            raw.set(*field, RawValue::Str(value.as_str().into()));
         }
         let errors = validate(&raw).err();
         let options_now = options.read_value();
@@ -232,20 +237,12 @@ pub fn SignupForm(
         }
 
         // Valid: the payload is exactly what was typed (the proxy normalizes), so the same
-        // entry always gets the same key.
+        // entry always gets the same key. Valid, so only the optional email can be blank: it is left out.
         let payload = Object::new();
-        for (state, value) in fields.iter().zip(&values) {
-            if !(state.field == Field::Email && value.trim().is_empty()) {
-                let _ = Reflect::set(&payload, &state.field.name().into(), &value.into());
+        for (field, value) in entry {
+            if !value.trim().is_empty() {
+                let _ = Reflect::set(&payload, &field.name().into(), &value.into());
             }
-        }
-        let _ = Reflect::set(
-            &payload,
-            &Field::CustomerType.name().into(),
-            &customer_type_value.into(),
-        );
-        if let Some(status) = status {
-            let _ = Reflect::set(&payload, &Field::Status.name().into(), &status.into());
         }
         let Some(payload) = JSON::stringify(&payload)
             .ok()
@@ -283,9 +280,10 @@ pub fn SignupForm(
                             get(&error, "code").as_string().unwrap_or_default(),
                             get(&error, "message").as_string().unwrap_or_default(),
                         );
-                        let state = Field::from_name(&field)
+                        let field = Field::from_name(&field);
+                        let state = field
                             .and_then(|field| fields.iter().find(|state| state.field == field));
-                        let text = Field::from_name(&field)
+                        let text = field
                             .and_then(|field| options.message_for(field, &code))
                             .unwrap_or(message);
                         match state {

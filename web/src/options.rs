@@ -2,11 +2,12 @@
 //! wording of every message.
 
 use customer_validation::{Field, FieldError};
-use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
+use crate::get;
+
 /// Where submissions go unless the embedder says otherwise: the proxy's create route.
-pub const DEFAULT_ENDPOINT: &str = "/api/customers";
+const DEFAULT_ENDPOINT: &str = "/api/customers";
 
 /// The form's options, read once when it is mounted.
 #[derive(Debug, Clone, Default)]
@@ -111,20 +112,15 @@ impl Options {
     /// of the wrong type keeps its default, so a typo never breaks the form.
     pub fn from_js(value: &JsValue) -> Options {
         let string = |key: &str| {
-            Reflect::get(value, &JsValue::from_str(key))
-                .ok()
-                .and_then(|value| value.as_string())
+            get(value, key)
+                .as_string()
                 .filter(|value| !value.trim().is_empty())
         };
-        let messages = Reflect::get(value, &JsValue::from_str("messages"))
-            .ok()
-            .filter(JsValue::is_object)
-            .unwrap_or(JsValue::UNDEFINED);
         Options {
             endpoint: string("endpoint"),
             status: string("status"),
             consent: string("consent"),
-            messages,
+            messages: get(value, "messages"),
         }
     }
 
@@ -137,9 +133,7 @@ impl Options {
         if !self.messages.is_object() {
             return None;
         }
-        Reflect::get(&self.messages, &JsValue::from_str(key))
-            .ok()?
-            .as_string()
+        get(&self.messages, key).as_string()
     }
 
     /// One of the form's own texts, as the embedder worded it.
@@ -158,6 +152,9 @@ impl Options {
     /// The embedder's message for a code the server sent (which may be one the rules do not
     /// know, like `duplicate_email`).
     pub fn message_for(&self, field: Field, code: &str) -> Option<String> {
+        if !self.messages.is_object() {
+            return None;
+        }
         let mut specific = String::with_capacity(field.name().len() + 1 + code.len());
         specific.push_str(field.name());
         specific.push('.');

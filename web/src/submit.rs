@@ -1,7 +1,7 @@
 //! Sending a customer to the proxy exactly once: an idempotency key per payload kept in
 //! sessionStorage until the customer exists, and bounded retries of what may succeed later.
 
-use js_sys::{Promise, Reflect};
+use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, RequestMode, Response, Storage};
@@ -199,7 +199,7 @@ impl PendingKey {
 }
 
 /// A random UUID v4 from the browser's cryptographic generator.
-pub fn uuid_v4() -> String {
+fn uuid_v4() -> String {
     let mut bytes = [0u8; 16];
     // Every browser that runs this wasm has Web Crypto. Were it missing, keys would repeat:
     // a different customer under a used key gets a 422 (mismatch), never a wrong customer.
@@ -218,9 +218,4 @@ pub fn uuid_v4() -> String {
         text.push(HEX[usize::from(byte & 0x0f)] as char);
     }
     text
-}
-
-/// A property of a JavaScript object, if it is there.
-pub fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
