@@ -3,7 +3,8 @@
 //! The table (`crates/customer-validation/src/rules/phone_table.rs`) maps every country calling
 //! code to the national significant number lengths libphonenumber calls "possible". It is built
 //! from the metadata of a pinned `libphonenumber-js`, installed with npm into the git-ignored
-//! `.tools/gen-phone` folder only when that exact version is not already there.
+//! `.tools/gen-phone` folder only when that exact version is not already there
+//! ([`LIBPHONENUMBER`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -12,12 +13,7 @@ use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
 use xshell::{Shell, cmd};
 
-/// The pinned `libphonenumber-js` version. Bump it (newest: `npm view libphonenumber-js version`)
-/// and rerun `cargo xtask gen-phone` to refresh the table.
-const LIBPHONENUMBER_JS_VERSION: &str = "1.13.16";
-
-/// Where npm installs the package, relative to the workspace root (git-ignored via `/.tools`).
-const TOOL_DIR: &str = ".tools/gen-phone";
+use crate::setup::{self, LIBPHONENUMBER};
 
 /// The metadata file read, inside the package.
 ///
@@ -38,13 +34,21 @@ const OUTPUT: &str = "crates/customer-validation/src/rules/phone_table.rs";
 
 /// Installs the pinned package if needed, reads its metadata and writes [`OUTPUT`].
 pub(crate) fn run(sh: &Shell) -> Result<()> {
-    let package_dir = install(sh)?;
+    setup::npm_tool(sh, &LIBPHONENUMBER)?;
+    let package_dir = LIBPHONENUMBER.package_dir();
     let metadata_path = format!("{package_dir}/{METADATA_FILE}");
-    let metadata = sh
-        .read_file(&metadata_path)
-        .with_context(|| format!("cannot read {metadata_path}: delete {TOOL_DIR} and rerun"))?;
-    let metadata: Value = serde_json::from_str(&metadata)
-        .with_context(|| format!("{metadata_path} is not JSON: delete {TOOL_DIR} and rerun"))?;
+    let metadata = sh.read_file(&metadata_path).with_context(|| {
+        format!(
+            "cannot read {metadata_path}: delete {} and rerun",
+            LIBPHONENUMBER.dir
+        )
+    })?;
+    let metadata: Value = serde_json::from_str(&metadata).with_context(|| {
+        format!(
+            "{metadata_path} is not JSON: delete {} and rerun",
+            LIBPHONENUMBER.dir
+        )
+    })?;
     let table = calling_codes(&metadata)?;
     // rustfmt runs on the text before it is written, so an unchanged table leaves the file (and
     // its modification time, which would trigger a rebuild) untouched.
@@ -60,53 +64,14 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
         sh.write_file(OUTPUT, &source)
             .with_context(|| format!("cannot write {OUTPUT}: check the folder is writable"))?;
     }
+    let version = LIBPHONENUMBER.version;
     eprintln!(
-        "{OUTPUT}: {} calling codes from libphonenumber-js {LIBPHONENUMBER_JS_VERSION} \
+        "{OUTPUT}: {} calling codes from libphonenumber-js {version} \
          {METADATA_FILE}{}",
         table.len(),
         if unchanged { " (unchanged)" } else { "" }
     );
     Ok(())
-}
-
-/// Makes sure the pinned package sits in [`TOOL_DIR`] and returns the package's folder.
-fn install(sh: &Shell) -> Result<String> {
-    let package_dir = format!("{TOOL_DIR}/node_modules/libphonenumber-js");
-    let manifest = format!("{package_dir}/package.json");
-    if installed_version(sh, &manifest).as_deref() == Some(LIBPHONENUMBER_JS_VERSION) {
-        return Ok(package_dir);
-    }
-
-    cmd!(sh, "npm --version")
-        .quiet()
-        .ignore_stdout()
-        .run()
-        .context("npm not found: install Node.js (it ships npm)")?;
-    sh.create_dir(TOOL_DIR)
-        .with_context(|| format!("cannot create {TOOL_DIR}: check the workspace is writable"))?;
-    let spec = format!("libphonenumber-js@{LIBPHONENUMBER_JS_VERSION}");
-    cmd!(
-        sh,
-        "npm install --prefix {TOOL_DIR} --no-save --no-audit --no-fund {spec}"
-    )
-    .run()
-    .with_context(|| format!("npm install {spec} failed: check the network and npm registry"))?;
-
-    let found = installed_version(sh, &manifest);
-    ensure!(
-        found.as_deref() == Some(LIBPHONENUMBER_JS_VERSION),
-        "npm installed libphonenumber-js {} instead of {LIBPHONENUMBER_JS_VERSION}: \
-         delete {TOOL_DIR} and rerun",
-        found.as_deref().unwrap_or("nothing")
-    );
-    Ok(package_dir)
-}
-
-/// The `version` of the package.json at `manifest`, or `None` when it is missing or unreadable.
-fn installed_version(sh: &Shell, manifest: &str) -> Option<String> {
-    let text = sh.read_file(manifest).ok()?;
-    let json: Value = serde_json::from_str(&text).ok()?;
-    Some(json.get("version")?.as_str()?.to_owned())
 }
 
 /// Calling code → bit set of possible national lengths, the union over the code's regions and
@@ -185,14 +150,15 @@ fn entry_lengths(entry: &Value) -> Result<(u16, u32)> {
 
 /// The generated Rust source (before rustfmt).
 fn render(table: &BTreeMap<u16, u32>) -> String {
+    let version = LIBPHONENUMBER.version;
     let mut out = format!(
         "\
 //! Country calling codes and their possible national number lengths.
 //!
-//! Generated by `cargo xtask gen-phone` from libphonenumber-js {LIBPHONENUMBER_JS_VERSION} (`{METADATA_FILE}`). Do not edit by hand.
+//! Generated by `cargo xtask gen-phone` from libphonenumber-js {version} (`{METADATA_FILE}`). Do not edit by hand.
 
 /// Where this table comes from.
-pub(crate) const SOURCE: &str = \"libphonenumber-js {LIBPHONENUMBER_JS_VERSION} {METADATA_FILE}\";
+pub(crate) const SOURCE: &str = \"libphonenumber-js {version} {METADATA_FILE}\";
 
 /// `(calling code, lengths)`, sorted by calling code. Bit `n` of `lengths` is set when a national
 /// significant number of `n` digits is possible for that code (the union over the code's regions).

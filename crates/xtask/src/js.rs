@@ -20,7 +20,6 @@ const WASM: &str = "customer_validation_js_bg.wasm";
 
 /// Builds the package.
 pub(crate) fn run(sh: &Shell) -> Result<()> {
-    setup::run(sh)?;
     let target_dir = target_dir(sh)?;
     cmd!(sh, "cargo build --locked -p customer-validation-js --target wasm32-unknown-unknown --profile js-release")
         .run()?;

@@ -41,8 +41,16 @@ fn main() -> Result<()> {
     sh.change_dir(project_root());
     let args: Vec<String> = std::env::args().skip(1).collect();
     let task = args.first().map(String::as_str).unwrap_or("help");
+    // The tasks that build for the browser or run one need the pinned toolchain; each runs
+    // setup once here rather than every nested step again.
+    if matches!(
+        task,
+        "setup" | "test" | "dist" | "serve" | "js" | "js-test" | "bench-js"
+    ) {
+        setup::run(&sh)?;
+    }
     match task {
-        "setup" => setup::run(&sh),
+        "setup" => Ok(()),
         "test" => test::run(&sh),
         "bench" => bench::run(&sh, &args[1..]),
         "dist" => serve::dist(&sh),

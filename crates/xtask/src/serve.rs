@@ -10,7 +10,6 @@ use crate::setup;
 /// wasm-opt 132 from `.tools`), then bundles `signup-form.js` with its wasm-bindgen glue into
 /// one minified module and minifies the CSS (esbuild), so a page loads one script and one wasm.
 pub(crate) fn dist(sh: &Shell) -> Result<()> {
-    setup::run(sh)?;
     // Trunk builds offline, so every crate must already be in the local registry cache.
     cmd!(sh, "cargo fetch --locked").run()?;
     let root = sh.current_dir();

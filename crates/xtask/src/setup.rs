@@ -13,7 +13,7 @@ const TRUNK: &str = "0.21.14";
 /// An npm package the build or the tests use, installed into its own git-ignored folder.
 pub(crate) struct NpmTool {
     package: &'static str,
-    version: &'static str,
+    pub(crate) version: &'static str,
     /// Where it is installed, relative to the workspace root.
     pub(crate) dir: &'static str,
 }
@@ -41,6 +41,13 @@ pub(crate) const ESBUILD: NpmTool = NpmTool {
     package: "esbuild",
     version: "0.28.2",
     dir: ".tools/esbuild",
+};
+/// The phone metadata `cargo xtask gen-phone` reads. Bump the version (newest: `npm view
+/// libphonenumber-js version`) and rerun `cargo xtask gen-phone` to refresh the table.
+pub(crate) const LIBPHONENUMBER: NpmTool = NpmTool {
+    package: "libphonenumber-js",
+    version: "1.13.16",
+    dir: ".tools/gen-phone",
 };
 /// The accessibility checker the browser tests inject into the page.
 pub(crate) const AXE: NpmTool = NpmTool {
@@ -95,13 +102,14 @@ fn cargo_tool(sh: &Shell, bin: &str, krate: &str, version: &str, locked: bool) -
 }
 
 /// Installs an npm package at its pinned version into its folder, unless it is already there.
-fn npm_tool(sh: &Shell, tool: &NpmTool) -> Result<()> {
+pub(crate) fn npm_tool(sh: &Shell, tool: &NpmTool) -> Result<()> {
     let manifest = format!("{}/package.json", tool.package_dir());
     let pinned = format!("\"version\": \"{}\"", tool.version);
-    if sh
-        .read_file(&manifest)
-        .is_ok_and(|manifest| manifest.contains(&pinned))
-    {
+    let installed = || {
+        sh.read_file(&manifest)
+            .is_ok_and(|manifest| manifest.contains(&pinned))
+    };
+    if installed() {
         return Ok(());
     }
     if cmd!(sh, "npm --version")
@@ -127,6 +135,9 @@ fn npm_tool(sh: &Shell, tool: &NpmTool) -> Result<()> {
     )
     .run()
     .with_context(|| format!("cannot install {package} with npm"))?;
+    if !installed() {
+        bail!("npm did not install {package} {version}: delete {dir} and rerun");
+    }
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use xshell::{Shell, cmd};
 
-use crate::{js, sdk, serve, setup};
+use crate::{js, sdk, serve};
 
 /// Crates that build for the browser: checked by clippy for wasm32 as well (benchmarks are
 /// native only).
@@ -16,7 +16,6 @@ const WASM_CRATES: &[&str] = &[
 const WASM_TESTED: &[&str] = &["customer-validation", "signup-form"];
 
 pub(crate) fn run(sh: &Shell) -> Result<()> {
-    setup::run(sh)?;
     step("format");
     cmd!(sh, "cargo fmt --all --check").run()?;
     step("clippy (native)");
