@@ -315,6 +315,11 @@ impl Stack {
     /// Opens `url` (a page embedding the form) and waits for the form.
     pub async fn open_url(&self, url: &str) -> SignupPage {
         self.driver.goto(url).await.expect("navigate");
+        self.page().await
+    }
+
+    /// The page the browser shows now, once its form is there (after a navigation or reload).
+    pub async fn page(&self) -> SignupPage {
         let page = SignupPage {
             driver: self.driver.clone(),
         };
