@@ -19,15 +19,13 @@ struct Form {
 }
 
 impl Form {
-    fn mount(options: &[(&str, JsValue)]) -> Form {
+    /// Mounts a form with `options` and lets it render.
+    async fn mount(options: &[(&str, JsValue)]) -> Form {
         let document = web_sys::window().unwrap().document().unwrap();
         let container: HtmlElement = document.create_element("div").unwrap().unchecked_into();
         document.body().unwrap().append_child(&container).unwrap();
-        let object = Object::new();
-        for (key, value) in options {
-            Reflect::set(&object, &JsValue::from_str(key), value).unwrap();
-        }
-        let handle = mount(container.clone(), object.into());
+        let handle = mount(container.clone(), object(options));
+        settle().await;
         Form { container, handle }
     }
 
@@ -107,18 +105,27 @@ async fn settle() {
     }
 }
 
-fn messages(pairs: &[(&str, &str)]) -> JsValue {
+/// A JavaScript object with these properties.
+fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     let object = Object::new();
-    for (key, text) in pairs {
-        Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(text)).unwrap();
+    for (key, value) in pairs {
+        Reflect::set(&object, &JsValue::from_str(key), value).unwrap();
     }
     object.into()
 }
 
+/// An embedder's `messages` option.
+fn messages(pairs: &[(&str, &str)]) -> JsValue {
+    let pairs: Vec<(&str, JsValue)> = pairs
+        .iter()
+        .map(|(key, text)| (*key, JsValue::from_str(text)))
+        .collect();
+    object(&pairs)
+}
+
 #[test]
 async fn renders_every_field_with_its_label_type_autofill_and_limit() {
-    let form = Form::mount(&[]);
-    settle().await;
+    let form = Form::mount(&[]).await;
     for (name, kind, autocomplete, max, label) in [
         ("first_name", "text", "given-name", "100", "First name"),
         ("last_name", "text", "family-name", "100", "Last name"),
@@ -166,8 +173,7 @@ async fn renders_every_field_with_its_label_type_autofill_and_limit() {
 
 #[test]
 async fn shows_the_rule_message_after_blur_and_wires_aria() {
-    let form = Form::mount(&[]);
-    settle().await;
+    let form = Form::mount(&[]).await;
     assert_eq!(
         form.error_of("first_name"),
         None,
@@ -199,7 +205,7 @@ async fn shows_the_rule_message_after_blur_and_wires_aria() {
 
 #[test]
 async fn checks_phone_numbers_as_typed_once_touched() {
-    let form = Form::mount(&[]);
+    let form = Form::mount(&[]).await;
     form.type_into("phone_number", "555").await;
     assert_eq!(form.error_of("phone_number"), None, "not before blur");
     form.blur("phone_number").await;
@@ -237,8 +243,8 @@ async fn embedder_messages_replace_the_defaults_per_field_code_or_code() {
             ("submit", "Registrieren"),
             ("label.first_name", "Vorname"),
         ]),
-    )]);
-    settle().await;
+    )])
+    .await;
     form.blur("first_name").await;
     form.blur("last_name").await;
     assert_eq!(
@@ -261,8 +267,7 @@ async fn embedder_messages_replace_the_defaults_per_field_code_or_code() {
 
 #[test]
 async fn submit_with_errors_shows_them_all_and_focuses_the_first() {
-    let form = Form::mount(&[]);
-    settle().await;
+    let form = Form::mount(&[]).await;
     form.type_into("first_name", "Ann").await;
     form.submit().await;
     assert_eq!(focused_name().as_deref(), Some("last_name"));
@@ -290,8 +295,7 @@ async fn submit_with_errors_shows_them_all_and_focuses_the_first() {
 
 #[test]
 async fn consent_checkbox_appears_with_an_email_and_is_required() {
-    let form = Form::mount(&[("consent", JsValue::from_str("You may email me"))]);
-    settle().await;
+    let form = Form::mount(&[("consent", JsValue::from_str("You may email me"))]).await;
     assert!(form.find("[name=consent]").is_none());
     form.fill_required().await;
     form.type_into("email", "ann@example.com").await;
@@ -312,8 +316,7 @@ async fn consent_checkbox_appears_with_an_email_and_is_required() {
 #[test]
 async fn a_refused_submission_dispatches_customer_error_and_keeps_its_key() {
     // The test server has no such route: the answer is a 404, which is final.
-    let form = Form::mount(&[("endpoint", JsValue::from_str("/no-such-endpoint"))]);
-    settle().await;
+    let form = Form::mount(&[("endpoint", JsValue::from_str("/no-such-endpoint"))]).await;
     let detail = std::rc::Rc::new(std::cell::RefCell::new(None::<JsValue>));
     let seen = detail.clone();
     let listener =
@@ -369,8 +372,7 @@ async fn a_refused_submission_dispatches_customer_error_and_keeps_its_key() {
 
 #[test]
 async fn unmount_removes_the_form() {
-    let mut form = Form::mount(&[]);
-    settle().await;
+    let mut form = Form::mount(&[]).await;
     assert!(form.find("form").is_some());
     form.handle.unmount();
     settle().await;
