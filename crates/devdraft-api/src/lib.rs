@@ -20,6 +20,7 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod rate_limit;
 
 use customer_validation::{Customer as Normalized, CustomerType, Status};
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,6 @@
 //! The rate limit: a fixed one-minute window per client key, as Devdraft documents it.
 
-use std::{collections::HashMap, sync::Mutex};
+use devdraft_api::rate_limit::{Hit, MinuteWindows};
 
 /// The state of a caller's window after counting one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,12 +15,11 @@ pub struct Window {
     pub limited: bool,
 }
 
-/// Counts requests per client key in fixed windows of 60 seconds.
+/// Counts requests per client key in Devdraft's fixed one-minute windows.
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: u32,
-    /// The current window's start, and the count per key in it.
-    windows: Mutex<(u64, HashMap<String, u32>)>,
+    windows: MinuteWindows,
 }
 
 impl RateLimiter {
@@ -28,7 +27,7 @@ impl RateLimiter {
     pub fn new(limit: u32) -> Self {
         RateLimiter {
             limit,
-            windows: Mutex::new((0, HashMap::new())),
+            windows: MinuteWindows::new(),
         }
     }
 
@@ -37,23 +36,12 @@ impl RateLimiter {
         if self.limit == 0 {
             return None;
         }
-        let start = now - now % 60;
-        let mut windows = self
-            .windows
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if windows.0 != start {
-            // Windows are aligned to the minute, so a new one makes every count stale; keys
-            // are counted before authentication, so this is what bounds the map.
-            *windows = (start, HashMap::new());
-        }
-        let count = windows.1.entry(key.to_owned()).or_insert(0);
-        *count = count.saturating_add(1);
-        let count = *count;
+        // Keys are counted before authentication; the windows bound the memory this takes.
+        let Hit { count, reset } = self.windows.hit(key, now);
         Some(Window {
             limit: self.limit,
             remaining: self.limit.saturating_sub(count),
-            reset: start + 60,
+            reset,
             limited: count > self.limit,
         })
     }

@@ -1,7 +1,9 @@
 //! Rate limits behind one small trait, so state can move to a shared store (Redis is planned)
 //! when the proxy runs as several instances; in memory today.
 
-use std::{collections::HashMap, sync::Mutex, time::Duration};
+use std::time::Duration;
+
+use devdraft_api::rate_limit::{Hit, MinuteWindows};
 
 /// The key a client IP is counted under: the address, or for IPv6 its /64 (one host can
 /// rotate through a whole /64, so counting addresses would let it through).
@@ -33,12 +35,11 @@ pub trait RateLimiter: Send + Sync {
     fn check(&self, key: &str, now_unix: u64) -> Verdict;
 }
 
-/// [`RateLimiter`] in this process's memory: fixed one-minute windows.
+/// [`RateLimiter`] in this process's memory: Devdraft's fixed one-minute windows.
 #[derive(Debug)]
 pub struct MemoryRateLimiter {
     per_minute: u32,
-    /// The current window's start, and the count per key in it.
-    windows: Mutex<(u64, HashMap<String, u32>)>,
+    windows: MinuteWindows,
 }
 
 impl MemoryRateLimiter {
@@ -46,7 +47,7 @@ impl MemoryRateLimiter {
     pub fn new(per_minute: u32) -> Self {
         MemoryRateLimiter {
             per_minute,
-            windows: Mutex::new((0, HashMap::new())),
+            windows: MinuteWindows::new(),
         }
     }
 }
@@ -56,23 +57,12 @@ impl RateLimiter for MemoryRateLimiter {
         if self.per_minute == 0 {
             return Verdict::Allow;
         }
-        let start = now_unix - now_unix % 60;
-        let mut windows = self
-            .windows
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if windows.0 != start {
-            // A new window: every count of the last one is stale, so memory stays bounded by
-            // one minute's callers.
-            *windows = (start, HashMap::new());
-        }
-        let count = windows.1.entry(key.to_owned()).or_insert(0);
-        *count = count.saturating_add(1);
-        if *count <= self.per_minute {
+        let Hit { count, reset } = self.windows.hit(key, now_unix);
+        if count <= self.per_minute {
             Verdict::Allow
         } else {
             Verdict::Deny {
-                retry_after: Duration::from_secs((start + 60 - now_unix).max(1)),
+                retry_after: Duration::from_secs((reset - now_unix).max(1)),
             }
         }
     }
@@ -99,10 +89,6 @@ mod tests {
             Verdict::Allow,
             "a new window"
         );
-        assert_eq!(lock_len(&limiter), 1, "the old window's keys are gone");
-    }
-
-    fn lock_len(limiter: &MemoryRateLimiter) -> usize {
-        limiter.windows.lock().unwrap().1.len()
+        assert_eq!(limiter.windows.keys(), 1, "the old window's keys are gone");
     }
 }
