@@ -50,6 +50,11 @@ impl AuditLog {
         })
     }
 
+    /// Whether lines are written at all (`--audit-log` given).
+    pub fn enabled(&self) -> bool {
+        self.file.is_some()
+    }
+
     /// Writes one line; a failure is logged, never fails the request.
     pub fn record(&self, entry: &Entry<'_>) {
         let Some(file) = &self.file else { return };
