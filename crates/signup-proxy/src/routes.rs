@@ -18,7 +18,8 @@ use axum::{
 };
 use customer_validation::{Field, FieldError, RawCustomer, validate};
 use devdraft_api::{
-    CreateCustomerRequest, DUPLICATE_EMAIL, IdempotencyErrorBody,
+    CreateCustomerRequest, DUPLICATE_EMAIL, HttpErrorBody, IdempotencyErrorBody,
+    ValidationErrorBody,
     client::{CreateOutcome, Failure},
 };
 use serde_json::{Value, json};
@@ -104,7 +105,18 @@ async fn security_headers(mut response: Response) -> Response {
 
 /// A JSON error body in the API's shape: `{"statusCode", "message", "error"}`.
 fn error_body(status: StatusCode, message: &str) -> Value {
-    json!({"statusCode": status.as_u16(), "message": message, "error": status.canonical_reason().unwrap_or("Error")})
+    json!(HttpErrorBody::new(
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error"),
+        message
+    ))
+}
+
+/// One of the API's error bodies plus our `errors` list (`{field, code, message}` each).
+fn with_errors(body: impl serde::Serialize, errors: Value) -> Value {
+    let mut body = json!(body);
+    body["errors"] = errors;
+    body
 }
 
 /// A JSON error response in the API's shape.
@@ -204,18 +216,25 @@ impl Answer {
         }
     }
 
+    /// The same answer, telling the client when to retry.
+    fn retry_after(mut self, wait: Duration) -> Answer {
+        self.retry_after = Some(wait);
+        self
+    }
+
     fn error(status: StatusCode, outcome: &'static str, message: &str) -> Answer {
         Answer::new(status, outcome, error_body(status, message))
     }
 
     /// A 400 in Devdraft's format plus the errors by field.
     fn invalid(errors: &[FieldError], extra: &[&str]) -> Answer {
-        let messages: Vec<&str> = errors
+        let messages = errors
             .iter()
             .map(|error| error.message())
             .chain(extra.iter().copied())
+            .map(str::to_owned)
             .collect();
-        let body = json!({"statusCode": 400, "message": messages, "error": "Bad Request", "errors": errors});
+        let body = with_errors(ValidationErrorBody::new(messages), json!(errors));
         Answer::new(StatusCode::BAD_REQUEST, "invalid", body)
     }
 }
@@ -289,13 +308,12 @@ async fn answer(
     if let Verdict::Deny { retry_after } =
         proxy.limiter.check(&crate::limit::ip_key(ip), now_unix())
     {
-        let mut answer = Answer::error(
+        return Answer::error(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             "Too many requests; retry later",
-        );
-        answer.retry_after = Some(retry_after);
-        return answer;
+        )
+        .retry_after(retry_after);
     }
     let json = headers
         .get(header::CONTENT_TYPE)
@@ -366,13 +384,12 @@ async fn answer(
         .budget
         .check(&proxy.config.upstream.client_key, now_unix())
     {
-        let mut answer = Answer::error(
+        return Answer::error(
             StatusCode::SERVICE_UNAVAILABLE,
             "upstream_budget",
             "Devdraft is busy; retry in a moment",
-        );
-        answer.retry_after = Some(retry_after);
-        return answer;
+        )
+        .retry_after(retry_after);
     }
     let upstream_key = proxy.keys.derive(&client_key).to_string();
     match proxy.client.create_customer(&request, &upstream_key).await {
@@ -410,7 +427,7 @@ async fn answer(
         CreateOutcome::DuplicateEmail => {
             let error =
                 json!({"field": "email", "code": "duplicate_email", "message": DUPLICATE_EMAIL});
-            let body = json!({"statusCode": 409, "message": DUPLICATE_EMAIL, "error": "Conflict", "errors": [error]});
+            let body = with_errors(HttpErrorBody::duplicate_email(), json!([error]));
             Answer::new(StatusCode::CONFLICT, "duplicate_email", body)
         }
         CreateOutcome::IdempotencyMismatch => Answer::new(
@@ -418,15 +435,12 @@ async fn answer(
             "idempotency_mismatch",
             json!(IdempotencyErrorBody::mismatch()),
         ),
-        CreateOutcome::Failed(Failure::Busy) => {
-            let mut answer = Answer::error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "upstream_busy",
-                "Devdraft is busy; retry in a moment",
-            );
-            answer.retry_after = Some(Duration::from_secs(5));
-            answer
-        }
+        CreateOutcome::Failed(Failure::Busy) => Answer::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream_busy",
+            "Devdraft is busy; retry in a moment",
+        )
+        .retry_after(Duration::from_secs(5)),
         CreateOutcome::Failed(Failure::Timeout) => Answer::error(
             StatusCode::GATEWAY_TIMEOUT,
             "upstream_timeout",
