@@ -49,8 +49,9 @@ impl Faults {
             drop_after_commit: 0.0,
             error_500: 0.0,
             delay: None,
-            rng: Mutex::new((fastrand::Rng::new(), None)),
+            rng: Mutex::default(),
         };
+        let (mut rng, mut first) = (fastrand::Rng::new(), None);
         for item in spec
             .split(',')
             .map(str::trim)
@@ -81,18 +82,19 @@ impl Faults {
                     let seed = value
                         .parse()
                         .map_err(|_| error("the seed must be a whole number"))?;
-                    faults.rng.get_mut().unwrap_or_else(|p| p.into_inner()).0 =
-                        fastrand::Rng::with_seed(seed);
+                    rng = fastrand::Rng::with_seed(seed);
                 }
                 "first" => {
-                    let first = value
-                        .parse()
-                        .map_err(|_| error("first must be a whole number of creates"))?;
-                    faults.rng.get_mut().unwrap_or_else(|p| p.into_inner()).1 = Some(first);
+                    first = Some(
+                        value
+                            .parse()
+                            .map_err(|_| error("first must be a whole number of creates"))?,
+                    );
                 }
                 _ => return Err(error("unknown fault")),
             }
         }
+        faults.rng = Mutex::new((rng, first));
         Ok(faults)
     }
 

@@ -7,6 +7,7 @@ use std::{io, net::SocketAddr, sync::Arc};
 use axum::{Extension, Router};
 use hyper_util::{rt::TokioIo, service::TowerToHyperService};
 use tokio::{net::TcpListener, sync::Notify};
+use tower::ServiceBuilder;
 
 /// The peer address of the connection a request came on.
 #[derive(Debug, Clone, Copy)]
@@ -37,10 +38,12 @@ pub async fn serve(listener: TcpListener, app: Router) -> io::Result<()> {
             }
         };
         let hangup = Arc::new(Notify::new());
-        let app = app
-            .clone()
+        // Wrap the shared router as a service: `Router::layer` would rebuild every route for
+        // each connection.
+        let app = ServiceBuilder::new()
+            .layer(Extension(Hangup(Arc::clone(&hangup))))
             .layer(Extension(Peer(peer)))
-            .layer(Extension(Hangup(Arc::clone(&hangup))));
+            .service(app.clone());
         tokio::spawn(async move {
             let _ = stream.set_nodelay(true);
             let connection = hyper::server::conn::http1::Builder::new()
