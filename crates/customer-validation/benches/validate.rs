@@ -9,7 +9,6 @@
     reason = "criterion's macros generate undocumented functions"
 )]
 
-#[path = "sample.rs"]
 mod sample;
 
 use std::hint::black_box;

@@ -5,7 +5,6 @@
 //! runs in the same process (the machine has no spare cores) on a runtime of its own, so the
 //! figure is what the emulator does while sharing the CPU with its clients.
 
-#[path = "load.rs"]
 mod load;
 
 use std::{sync::Arc, time::Duration};

@@ -16,7 +16,7 @@ use std::{
     time::Duration,
 };
 
-#[path = "../../devdraft-emulator/benches/load.rs"]
+#[path = "../../devdraft-emulator/benches/load/mod.rs"]
 mod load;
 
 use devdraft_api::client::ClientConfig;

@@ -9,7 +9,7 @@
     reason = "criterion's macros generate undocumented functions"
 )]
 
-#[path = "../../customer-validation/benches/sample.rs"]
+#[path = "../../customer-validation/benches/sample/mod.rs"]
 mod sample;
 
 use std::{hint::black_box, io};

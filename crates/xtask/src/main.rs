@@ -5,7 +5,7 @@
 mod bench;
 mod gen_phone;
 mod js;
-#[path = "../../customer-validation/benches/sample.rs"]
+#[path = "../../customer-validation/benches/sample/mod.rs"]
 mod sample;
 mod sdk;
 mod serve;

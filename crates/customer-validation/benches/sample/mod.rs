@@ -1,6 +1,7 @@
 //! A seeded mix of create-customer bodies for benchmarks: 70% valid, the rest failing one or
 //! more rules in the ways real input does. Shared by the benchmarks of several crates
-//! (`#[path]`), so every figure is measured on the same data.
+//! (`#[path]`; in a folder, so cargo does not build it as a benchmark of its own), so every
+//! figure is measured on the same data.
 
 /// splitmix64: a few lines of well-known PRNG, enough for reproducible benchmark data.
 struct Rng(u64);

@@ -1,6 +1,6 @@
-//! A closed-loop load of creates, shared by the benchmarks of several crates (`#[path]`): each
-//! connection posts one unique customer after another; requests sent during the warm-up are
-//! not counted.
+//! A closed-loop load of creates, shared by the benchmarks of several crates (`#[path]`; in a
+//! folder, so cargo does not build it as a benchmark of its own): each connection posts one
+//! unique customer after another; requests sent during the warm-up are not counted.
 
 use std::time::{Duration, Instant};
 
