@@ -118,5 +118,7 @@ pub fn validate_field(field: Field, input: Input<'_>) -> Option<FieldError> {
 /// The E.164 form of a phone number (`+1 (555) 123-4567` gives `+15551234567`), or `None` when
 /// it is not a valid phone number by the `phone_number` rule.
 pub fn normalize_phone(text: &str) -> Option<E164> {
-    rules::phone::normalize(text)
+    rules::phone::check(Input::Str(text))
+        .ok()
+        .map(|(_, e164)| e164)
 }

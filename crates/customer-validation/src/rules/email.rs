@@ -39,17 +39,9 @@ use crate::{Code, Input, limits};
 /// Checks `email`: absent, null or blank is no email; otherwise a string of at most 255
 /// characters that [`is_email`] accepts. Returns it trimmed (see [`crate::Email`]).
 pub(crate) fn check(input: Input<'_>) -> Result<Option<&str>, Code> {
-    let text = match input {
-        Input::Missing | Input::Null => return Ok(None),
-        Input::Str(text) => text.trim(),
-        _ => return Err(Code::NotAString),
-    };
-    if text.is_empty() {
+    let Some(text) = super::trimmed(input, limits::EMAIL_MAX_CHARS)? else {
         return Ok(None);
-    }
-    if super::longer_than(text, limits::EMAIL_MAX_CHARS) {
-        return Err(Code::TooLong);
-    }
+    };
     if !is_email(text) {
         return Err(Code::InvalidEmail);
     }

@@ -6,17 +6,7 @@ use crate::{Code, Input, limits};
 
 /// Checks a name and returns it trimmed.
 pub(crate) fn check(input: Input<'_>) -> Result<&str, Code> {
-    let text = match input {
-        Input::Missing | Input::Null => return Err(Code::Required),
-        Input::Str(text) => text.trim(),
-        _ => return Err(Code::NotAString),
-    };
-    if text.is_empty() {
-        return Err(Code::Required);
-    }
-    if super::longer_than(text, limits::NAME_MAX_CHARS) {
-        return Err(Code::TooLong);
-    }
+    let text = super::trimmed(input, limits::NAME_MAX_CHARS)?.ok_or(Code::Required)?;
     // Printable ASCII, the common case, needs no decoding.
     let printable_ascii = text.bytes().all(|byte| matches!(byte, b' '..=b'~'));
     if !printable_ascii && text.chars().any(is_forbidden) {

@@ -7,17 +7,7 @@ use crate::{Code, E164, Input, limits};
 
 /// Checks a phone number and returns it trimmed as entered, with its E.164 form.
 pub(crate) fn check(input: Input<'_>) -> Result<(&str, E164), Code> {
-    let text = match input {
-        Input::Missing | Input::Null => return Err(Code::Required),
-        Input::Str(text) => text.trim(),
-        _ => return Err(Code::NotAString),
-    };
-    if text.is_empty() {
-        return Err(Code::Required);
-    }
-    if super::longer_than(text, limits::PHONE_MAX_CHARS) {
-        return Err(Code::TooLong);
-    }
+    let text = super::trimmed(input, limits::PHONE_MAX_CHARS)?.ok_or(Code::Required)?;
     let scan = scan(text);
     if !scan.allowed {
         return Err(Code::InvalidCharacters);
@@ -91,9 +81,4 @@ fn is_possible(digits: &[u8]) -> bool {
         }
     }
     false
-}
-
-/// The E.164 form of `text` if it is a valid phone number (the check of [`check`]).
-pub(crate) fn normalize(text: &str) -> Option<E164> {
-    check(Input::Str(text)).ok().map(|(_, e164)| e164)
 }
