@@ -27,23 +27,6 @@ pub struct Customer<'a> {
     pub email: Option<Email<'a>>,
 }
 
-impl Customer<'_> {
-    /// The same customer owning its strings.
-    pub fn into_owned(self) -> Customer<'static> {
-        Customer {
-            first_name: Cow::Owned(self.first_name.into_owned()),
-            last_name: Cow::Owned(self.last_name.into_owned()),
-            phone_number: Cow::Owned(self.phone_number.into_owned()),
-            customer_type: self.customer_type,
-            status: self.status,
-            phone_e164: self.phone_e164,
-            email: self
-                .email
-                .map(|Email(email)| Email(Cow::Owned(email.into_owned()))),
-        }
-    }
-}
-
 /// A checked email address, trimmed. Its normalized form, the one to store and send, is
 /// lower-cased; lower-casing is done on demand so that callers which can do it themselves (the
 /// JavaScript package, with the engine's `toLowerCase`) do not carry Unicode case tables.
@@ -98,7 +81,7 @@ impl serde::Serialize for Email<'_> {
 
 /// Defines a closed string enum: variants, their API spelling, `ALL`, parsing and serde.
 macro_rules! api_enum {
-    ($(#[$meta:meta])* $name:ident, default $default:ident, { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+    ($(#[$meta:meta])* $name:ident, { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub enum $name {
@@ -152,7 +135,7 @@ macro_rules! api_enum {
 
 api_enum! {
     /// What kind of customer this is.
-    CustomerType, default Individual, {
+    CustomerType, {
         /// `Individual` (the default).
         #[default]
         Individual = "Individual",
@@ -173,7 +156,7 @@ api_enum! {
 
 api_enum! {
     /// The customer's account status.
-    Status, default Active, {
+    Status, {
         /// `ACTIVE` (the default).
         #[default]
         Active = "ACTIVE",
@@ -187,7 +170,7 @@ api_enum! {
 /// A phone number in E.164 form: `+` and at most 15 digits, stored inline (no allocation).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct E164 {
-    bytes: [u8; 16],
+    bytes: [u8; E164::MAX_DIGITS + 1],
     len: u8,
 }
 
@@ -196,7 +179,7 @@ impl E164 {
     pub const MAX_DIGITS: usize = 15;
 
     pub(crate) const fn new() -> E164 {
-        let mut bytes = [0; 16];
+        let mut bytes = [0; E164::MAX_DIGITS + 1];
         bytes[0] = b'+';
         E164 { bytes, len: 1 }
     }

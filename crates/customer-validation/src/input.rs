@@ -71,12 +71,6 @@ impl<'a> From<&'a str> for RawValue<'a> {
     }
 }
 
-impl From<String> for RawValue<'_> {
-    fn from(text: String) -> Self {
-        RawValue::Str(Cow::Owned(text))
-    }
-}
-
 /// A create-customer request body before validation: whether it is an object, and the six API
 /// fields; anything else in the body is dropped on reading.
 ///
