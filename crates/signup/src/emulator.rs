@@ -13,22 +13,34 @@ use tokio::net::TcpListener;
 use anyhow::{Context, Result};
 use devdraft_emulator::{Config, Emulator, Faults};
 
-/// What `signup emulator` was asked for.
-#[derive(Debug)]
+/// Where the emulator keeps its data unless told otherwise (also the built-in emulator's file).
+pub const DEFAULT_DB: &str = ".signup/emulator.sqlite3";
+
+/// What `signup emulator` was asked for (its command-line flags).
+#[derive(Debug, clap::Args)]
 pub struct Options {
-    /// Where to listen (port 0 picks a free one).
+    /// Where to listen; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:4010")]
     pub listen: SocketAddr,
-    /// The client key, if given.
+    /// The client key callers must send (default: generated and printed).
+    #[arg(long, env = "DEVDRAFT_CLIENT_KEY")]
     pub client_key: Option<String>,
-    /// The client secret, if given.
+    /// The client secret callers must send (default: generated and printed).
+    #[arg(long, env = "DEVDRAFT_CLIENT_SECRET", hide_env_values = true)]
     pub client_secret: Option<String>,
     /// The app id customers belong to.
+    #[arg(long, default_value = "app_emulator")]
     pub app_id: String,
-    /// The SQLite file (`:memory:` for none).
+    /// The SQLite database file; `:memory:` keeps nothing.
+    #[arg(long, default_value = DEFAULT_DB)]
     pub db: PathBuf,
-    /// Requests per minute per client key (0: off).
+    /// Requests per minute per client key; 0 turns the limit off.
+    #[arg(long, default_value_t = 100)]
     pub rate_limit: u32,
-    /// The fault specification, if any.
+    /// Faults to inject into creates, e.g. `drop-after-commit=0.15,error-500=0.1,delay-ms=50@0.1,seed=7`
+    /// (`first=N`: only the first N creates);
+    /// also enables the `x-emulator-fault` request header (`""` enables only the header).
+    #[arg(long)]
     pub faults: Option<String>,
 }
 

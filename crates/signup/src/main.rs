@@ -41,7 +41,7 @@ enum Command {
         format: Option<FormatArg>,
     },
     /// Run a local, stateful Devdraft customers API (SQLite) for development and tests.
-    Emulator(EmulatorArgs),
+    Emulator(signup::emulator::Options),
     /// Run the proxy: POST /api/customers to Devdraft (or the built-in emulator), and the widget.
     Serve(ServeArgs),
     /// Create every valid customer of a file exactly once, resumably, at the rate limit.
@@ -49,33 +49,6 @@ enum Command {
     /// Exit status: 0 when every valid record ended created or existing, 1 otherwise, 2 when
     /// the input cannot be read.
     Import(ImportArgs),
-}
-
-/// `signup emulator`'s flags.
-#[derive(clap::Args)]
-struct EmulatorArgs {
-    /// Where to listen; port 0 picks a free one.
-    #[arg(long, default_value = "127.0.0.1:4010")]
-    listen: SocketAddr,
-    /// The client key callers must send (default: generated and printed).
-    #[arg(long, env = "DEVDRAFT_CLIENT_KEY")]
-    client_key: Option<String>,
-    /// The client secret callers must send (default: generated and printed).
-    #[arg(long, env = "DEVDRAFT_CLIENT_SECRET", hide_env_values = true)]
-    client_secret: Option<String>,
-    /// The app id customers belong to.
-    #[arg(long, default_value = "app_emulator")]
-    app_id: String,
-    /// The SQLite database file; `:memory:` keeps nothing.
-    #[arg(long, default_value = ".signup/emulator.sqlite3")]
-    db: PathBuf,
-    /// Requests per minute per client key; 0 turns the limit off.
-    #[arg(long, default_value_t = 100)]
-    rate_limit: u32,
-    /// Faults to inject into creates, e.g. `drop-after-commit=0.15,error-500=0.1,delay-ms=50@0.1,seed=7`;
-    /// also enables the `x-emulator-fault` request header (`""` enables only the header).
-    #[arg(long)]
-    faults: Option<String>,
 }
 
 /// `signup serve`'s flags. The Devdraft credentials are read from the environment only
@@ -158,6 +131,15 @@ enum FormatArg {
     Json,
 }
 
+impl From<PhoneFormatArg> for devdraft_api::PhoneFormat {
+    fn from(format: PhoneFormatArg) -> devdraft_api::PhoneFormat {
+        match format {
+            PhoneFormatArg::Entered => devdraft_api::PhoneFormat::Entered,
+            PhoneFormatArg::E164 => devdraft_api::PhoneFormat::E164,
+        }
+    }
+}
+
 impl From<FormatArg> for Format {
     fn from(format: FormatArg) -> Format {
         match format {
@@ -171,17 +153,7 @@ impl From<FormatArg> for Format {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Validate { file, format } => validate(file, format.map(Format::from)),
-        Command::Emulator(args) => {
-            serve_forever(signup::emulator::run(signup::emulator::Options {
-                listen: args.listen,
-                client_key: args.client_key,
-                client_secret: args.client_secret,
-                app_id: args.app_id,
-                db: args.db,
-                rate_limit: args.rate_limit,
-                faults: args.faults,
-            }))
-        }
+        Command::Emulator(options) => serve_forever(signup::emulator::run(options)),
         Command::Import(args) => import(args),
         Command::Serve(args) => {
             let credentials = match (
@@ -207,10 +179,9 @@ fn main() -> ExitCode {
                 upstream_budget: args.upstream_budget,
                 trusted_proxies: args.trusted_proxies,
                 audit_log: args.audit_log,
-                phone_format: match args.phone_format {
-                    PhoneFormatArg::Entered => devdraft_api::PhoneFormat::Entered,
-                    PhoneFormatArg::E164 => devdraft_api::PhoneFormat::E164,
-                },
+                phone_format: args.phone_format.into(),
+                // An empty value (common in compose files) would be a public key: unset.
+                idempotency_secret: env_var("SIGNUP_IDEMPOTENCY_SECRET"),
             }))
         }
     }
@@ -242,10 +213,7 @@ fn import(args: ImportArgs) -> ExitCode {
         journal: args.journal,
         report: args.report,
         dry_run: args.dry_run,
-        phone_format: match args.phone_format {
-            PhoneFormatArg::Entered => devdraft_api::PhoneFormat::Entered,
-            PhoneFormatArg::E164 => devdraft_api::PhoneFormat::E164,
-        },
+        phone_format: args.phone_format.into(),
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

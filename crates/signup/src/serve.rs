@@ -30,10 +30,13 @@ pub struct Options {
     pub audit_log: Option<PathBuf>,
     /// Which phone form goes upstream.
     pub phone_format: PhoneFormat,
+    /// The secret upstream idempotency keys are derived with (`SIGNUP_IDEMPOTENCY_SECRET`);
+    /// by default the client secret.
+    pub idempotency_secret: Option<String>,
 }
 
 /// Where the built-in emulator keeps its data.
-const EMBEDDED_DB: &str = ".signup/emulator.sqlite3";
+const EMBEDDED_DB: &str = crate::emulator::DEFAULT_DB;
 
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
 pub async fn run(options: Options) -> Result<()> {
@@ -68,10 +71,7 @@ pub async fn run(options: Options) -> Result<()> {
     config.trusted_proxies = options.trusted_proxies;
     config.audit_log = options.audit_log;
     config.phone_format = options.phone_format;
-    // An empty value (common in compose files) would be a public key: treat it as unset.
-    config.idempotency_secret = std::env::var("SIGNUP_IDEMPOTENCY_SECRET")
-        .ok()
-        .filter(|secret| !secret.is_empty());
+    config.idempotency_secret = options.idempotency_secret;
     let proxy = Proxy::new(config)?;
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
