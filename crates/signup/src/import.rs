@@ -20,7 +20,7 @@ use std::{
 };
 
 use anyhow::{Context, Result};
-use customer_validation::validate;
+use customer_validation::{Errors, validate};
 use devdraft_api::{
     CreateCustomerRequest, PhoneFormat,
     client::{Client, ClientConfig, CreateOutcome, RateWindow},
@@ -108,11 +108,38 @@ struct Job {
 struct Entry {
     key: Uuid,
     line: u64,
-    outcome: String,
+    outcome: Outcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     customer_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+}
+
+/// What became of one record sent upstream (the journal's `outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Outcome {
+    /// Created, now or before (an idempotent replay).
+    Created,
+    /// The email was already used: the customer exists.
+    Exists,
+    /// Refused or unreachable on every attempt; tried again on the next run.
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Exists => "exists",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    /// Whether the record needs nothing more.
+    fn done(self) -> bool {
+        self != Outcome::Failed
+    }
 }
 
 /// The journal beside `file`: `customers.csv` → `customers.csv.signup-journal.jsonl`.
@@ -139,7 +166,7 @@ pub async fn run(
 
     // Pass 1: validate everything before anything is sent.
     let mut jobs = Vec::new();
-    let mut invalid: Vec<(u64, String)> = Vec::new();
+    let mut invalid: Vec<(u64, Errors)> = Vec::new();
     let mut records = 0;
     for_each_record(&name, input, format, |line, raw| {
         records += 1;
@@ -154,10 +181,8 @@ pub async fn run(
                     request,
                 });
             }
-            Err(errors) => {
-                let errors = serde_json::to_string(&errors).map_err(io::Error::other)?;
-                invalid.push((line, errors));
-            }
+            // Kept as they are; written out only if a report is asked for.
+            Err(errors) => invalid.push((line, errors)),
         }
         Ok(())
     })?;
@@ -217,10 +242,10 @@ pub async fn run(
 
     let outcomes = lock(&outcomes);
     for job in jobs.iter() {
-        match outcomes.get(&job.key).map(|entry| entry.outcome.as_str()) {
-            Some("created") => summary.created += 1,
-            Some("exists") => summary.exists += 1,
-            Some(_) => summary.failed += 1,
+        match outcomes.get(&job.key).map(|entry| entry.outcome) {
+            Some(Outcome::Created) => summary.created += 1,
+            Some(Outcome::Exists) => summary.exists += 1,
+            Some(Outcome::Failed) => summary.failed += 1,
             None => summary.pending += 1,
         }
     }
@@ -252,7 +277,7 @@ fn read_journal(path: &Path) -> Result<HashMap<Uuid, Entry>> {
         let line = line.with_context(|| format!("cannot read the journal {}", path.display()))?;
         // A line cut off by a crash is ignored: its record is replayed upstream by its key.
         if let Ok(entry) = serde_json::from_str::<Entry>(&line)
-            && (entry.outcome == "created" || entry.outcome == "exists")
+            && entry.outcome.done()
         {
             done.insert(entry.key, entry);
         }
@@ -396,33 +421,31 @@ async fn send(
                     let answered = !matches!(outcome, CreateOutcome::Failed(_));
                     pacer.release(client.rate_window(), answered);
                     let (kind, customer_id, error) = match outcome {
-                        CreateOutcome::Created(customer) => ("created", Some(customer.id), None),
-                        CreateOutcome::CreatedUnreadable { id } => ("created", id, None),
-                        CreateOutcome::DuplicateEmail => ("exists", None, None),
+                        CreateOutcome::Created(customer) => {
+                            (Outcome::Created, Some(customer.id), None)
+                        }
+                        CreateOutcome::CreatedUnreadable { id } => (Outcome::Created, id, None),
+                        CreateOutcome::DuplicateEmail => (Outcome::Exists, None, None),
                         CreateOutcome::Invalid(body) => (
-                            "failed",
+                            Outcome::Failed,
                             None,
                             Some(format!("rejected by Devdraft: {}", body.message.join("; "))),
                         ),
                         CreateOutcome::IdempotencyMismatch => (
-                            "failed",
+                            Outcome::Failed,
                             None,
                             Some("idempotency key used with another body".to_owned()),
                         ),
                         CreateOutcome::Failed(failure) => {
-                            ("failed", None, Some(format!("{failure:?}")))
+                            (Outcome::Failed, None, Some(format!("{failure:?}")))
                         }
                     };
-                    let slot = match kind {
-                        "created" => 0,
-                        "exists" => 1,
-                        _ => 2,
-                    };
-                    counts[slot].fetch_add(1, Ordering::Relaxed);
+                    // `counts` is indexed in the order of `Outcome`'s variants.
+                    counts[kind as usize].fetch_add(1, Ordering::Relaxed);
                     let entry = Entry {
                         key: job.key,
                         line: job.line,
-                        outcome: kind.to_owned(),
+                        outcome: kind,
                         customer_id,
                         error,
                     };
@@ -542,26 +565,46 @@ impl Progress {
 fn write_report(
     path: &Path,
     jobs: &[Job],
-    invalid: &[(u64, String)],
+    invalid: &[(u64, Errors)],
     outcomes: &HashMap<Uuid, Entry>,
 ) -> Result<()> {
-    let mut rows: Vec<(u64, &str, Option<&str>, String)> =
-        Vec::with_capacity(jobs.len() + invalid.len());
+    /// One line of the report.
+    struct Row<'a> {
+        line: u64,
+        status: &'a str,
+        id: Option<&'a str>,
+        error: &'a str,
+        /// An invalid record's validation errors.
+        errors: Option<&'a Errors>,
+    }
+    let mut rows = Vec::with_capacity(jobs.len() + invalid.len());
     for (line, errors) in invalid {
-        rows.push((*line, "invalid", None, errors.clone()));
+        rows.push(Row {
+            line: *line,
+            status: "invalid",
+            id: None,
+            error: "",
+            errors: Some(errors),
+        });
     }
     for job in jobs {
         let (status, id, error) = match outcomes.get(&job.key) {
             Some(entry) => (
                 entry.outcome.as_str(),
                 entry.customer_id.as_deref(),
-                entry.error.clone().unwrap_or_default(),
+                entry.error.as_deref().unwrap_or_default(),
             ),
-            None => ("pending", None, String::new()),
+            None => ("pending", None, ""),
         };
-        rows.push((job.line, status, id, error));
+        rows.push(Row {
+            line: job.line,
+            status,
+            id,
+            error,
+            errors: None,
+        });
     }
-    rows.sort_by_key(|row| row.0);
+    rows.sort_by_key(|row| row.line);
     let file = BufWriter::new(File::create(path)?);
     if path
         .extension()
@@ -569,20 +612,31 @@ fn write_report(
     {
         let mut writer = csv::Writer::from_writer(file);
         writer.write_record(["line", "status", "customer_id", "error"])?;
-        for (line, status, id, error) in rows {
-            writer.write_record([line.to_string().as_str(), status, id.unwrap_or(""), &error])?;
+        for Row {
+            line,
+            status,
+            id,
+            error,
+            errors,
+        } in rows
+        {
+            let errors = errors.map(serde_json::to_string).transpose()?;
+            let error = errors.as_deref().unwrap_or(error);
+            writer.write_record([line.to_string().as_str(), status, id.unwrap_or(""), error])?;
         }
         writer.flush()?;
     } else {
         let mut file = file;
-        for (line, status, id, error) in rows {
-            let errors: serde_json::Value = if status == "invalid" {
-                serde_json::from_str(&error).unwrap_or_default()
-            } else {
-                serde_json::Value::Null
-            };
+        for Row {
+            line,
+            status,
+            id,
+            error,
+            errors,
+        } in rows
+        {
             let row = serde_json::json!({"line": line, "status": status, "customer_id": id,
-                "errors": errors, "error": if status == "invalid" || error.is_empty() { None } else { Some(error) }});
+                "errors": errors, "error": (!error.is_empty()).then_some(error)});
             writeln!(file, "{row}")?;
         }
         file.flush()?;
