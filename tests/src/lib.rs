@@ -412,6 +412,19 @@ impl SignupPage {
         .expect("record events");
     }
 
+    /// When the form became interactive, in ms after navigation start (the widget's
+    /// `signup-form:ready` mark), if it did.
+    pub async fn ready_ms(&self) -> Option<f64> {
+        self.eval(
+            "const mark = performance.getEntriesByName('signup-form:ready')[0];
+             return mark ? mark.startTime : null;",
+            vec![],
+        )
+        .await
+        .expect("ready mark")
+        .as_f64()
+    }
+
     /// The events recorded so far.
     pub async fn events(&self) -> Vec<Value> {
         let value = self
