@@ -434,6 +434,29 @@ impl SignupPage {
         value.as_array().cloned().unwrap_or_default()
     }
 
+    /// From now on, records the `idempotency-key` of every request the page sends.
+    pub async fn record_requests(&self) {
+        self.eval(
+            "window.__sent = []; const original = window.fetch;
+             window.fetch = (url, init) => {
+               window.__sent.push(new Headers(init && init.headers).get('idempotency-key'));
+               return original(url, init);
+             };",
+            vec![],
+        )
+        .await
+        .expect("record requests");
+    }
+
+    /// The idempotency keys of the requests sent since [`SignupPage::record_requests`].
+    pub async fn sent_keys(&self) -> Vec<Value> {
+        let sent = self
+            .eval("return window.__sent || [];", vec![])
+            .await
+            .expect("sent keys");
+        sent.as_array().cloned().unwrap_or_default()
+    }
+
     /// The idempotency key the form keeps in sessionStorage for a pending submission (`null`
     /// when there is none).
     pub async fn pending_key(&self) -> Value {

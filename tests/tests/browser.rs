@@ -260,13 +260,7 @@ async fn a_double_click_sends_one_request() {
         .check(async {
             let page = stack.open().await;
             page.fill(&ANN).await;
-            // Count the requests the page makes.
-            page.eval(
-                "window.__posts = 0; const original = window.fetch;
-                     window.fetch = (...args) => { window.__posts++; return original(...args); };",
-                vec![],
-            )
-            .await?;
+            page.record_requests().await;
             let button = page.submit_button().await;
             button.click().await?;
             let _ = button.click().await;
@@ -281,8 +275,8 @@ async fn a_double_click_sends_one_request() {
                 "aria-busy while in flight: {busy:?}"
             );
             page.wait_for_status().await;
-            let posts = page.eval("return window.__posts;", vec![]).await?;
-            ensure!(posts == json!(1), "one request: {posts}");
+            let posts = page.sent_keys().await.len();
+            ensure!(posts == 1, "one request: {posts}");
             ensure!(
                 customers_settled(&stack, 1).await.len() == 1,
                 "one customer"
@@ -302,10 +296,12 @@ async fn a_reload_during_a_stalled_submit_resubmits_with_the_same_key() {
         },
     )
     .await;
+    // No email: nothing but the idempotency key stops a second customer.
+    let entry = Entry { email: "", ..ANN };
     stack
         .check(async {
             let page = stack.open().await;
-            page.fill(&ANN).await;
+            page.fill(&entry).await;
             page.submit().await;
             tokio::time::sleep(Duration::from_millis(300)).await;
             let key_before = page.pending_key().await;
@@ -328,11 +324,15 @@ async fn a_reload_during_a_stalled_submit_resubmits_with_the_same_key() {
                 key_before == key_after,
                 "same key: {key_before} {key_after}"
             );
-            // Consent is never restored: the user gives it again.
-            page.field("consent").await.click().await?;
+            page.record_requests().await;
             page.submit().await;
             let status = page.wait_for_status().await;
             ensure!(status.contains("registered"), "{status}");
+            let sent = page.sent_keys().await;
+            ensure!(
+                sent == [key_before.clone()],
+                "sent with the same key: {sent:?} {key_before}"
+            );
             ensure!(
                 customers_settled(&stack, 1).await.len() == 1,
                 "one customer"
