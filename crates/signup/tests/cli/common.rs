@@ -2,7 +2,7 @@
 
 use std::{
     io::{BufRead, BufReader, Lines},
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::{Child, ChildStdout, Command, Output, Stdio},
 };
 
@@ -17,6 +17,48 @@ pub fn signup() -> Command {
         command.env_remove(name);
     }
     command
+}
+
+/// `signup` with Devdraft credentials in the environment (where `serve`, `import` and
+/// `emulator` read them).
+pub fn with_credentials(key: &str, secret: &str) -> Command {
+    let mut command = signup();
+    command
+        .env("DEVDRAFT_CLIENT_KEY", key)
+        .env("DEVDRAFT_CLIENT_SECRET", secret);
+    command
+}
+
+/// Adds `emulator --listen 127.0.0.1:0 --db DB EXTRA...` to `command`, ready for [`start`].
+pub fn emulator_args(mut command: Command, db: &Path, extra: &[&str]) -> Command {
+    command
+        .args(["emulator", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .args(extra);
+    command
+}
+
+/// How many customers the emulator at `base` holds that match `query` (its list's `total`).
+pub fn total(base: &str, key: &str, secret: &str, query: &str) -> u64 {
+    let list: serde_json::Value = reqwest::blocking::Client::new()
+        .get(format!("{base}/api/v0/customers?take=1&{query}"))
+        .header("x-client-key", key)
+        .header("x-client-secret", secret)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    list["total"].as_u64().unwrap()
+}
+
+/// Sends `signal` (`TERM`, `INT`) to `child`, as a supervisor or Ctrl-C would.
+pub fn signal(child: &Child, signal: &str) {
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal} failed");
 }
 
 /// A fresh, empty folder for the test `name`.

@@ -14,7 +14,7 @@ use std::{
 
 use serde_json::{Value, json};
 
-use super::common::{signup, start, temp_dir};
+use super::common::{emulator_args, signup, start, stderr, temp_dir, total, with_credentials};
 
 const KEY: &str = "cli-key";
 const SECRET: &str = "cli-secret";
@@ -22,24 +22,14 @@ const SECRET: &str = "cli-secret";
 /// Starts `signup emulator` and returns it with its base URL and, when it generated
 /// credentials, the three lines that print them.
 fn emulator(db: &Path, extra: &[&str], credentials: bool) -> (Child, String, Vec<String>) {
-    let mut command = signup();
-    command
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-            "--db",
-        ])
-        .arg(db)
-        .args(extra);
-    if credentials {
-        command
-            .env("DEVDRAFT_CLIENT_KEY", KEY)
-            .env("DEVDRAFT_CLIENT_SECRET", SECRET);
-    }
-    let (child, base, lines) = start(command);
+    let command = if credentials {
+        with_credentials(KEY, SECRET)
+    } else {
+        signup()
+    };
+    let mut extra = extra.to_vec();
+    extra.extend(["--rate-limit", "0"]);
+    let (child, base, lines) = start(emulator_args(command, db, &extra));
     let rest = if credentials {
         Vec::new()
     } else {
@@ -103,7 +93,7 @@ fn refuses_a_bad_fault_specification() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = stderr(&output);
     assert!(stderr.contains("invalid fault `error-500=7`"), "{stderr}");
 }
 
@@ -154,15 +144,7 @@ fn loses_no_acknowledged_customer_to_kill_9() {
 
     let (mut child, base, _) = emulator(&db, &[], true);
     let client = reqwest::blocking::Client::new();
-    let list: Value = client
-        .get(format!("{base}/api/v0/customers?take=1"))
-        .header("x-client-key", KEY)
-        .header("x-client-secret", SECRET)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    assert!(list["total"].as_u64().unwrap() >= acknowledged.len() as u64);
+    assert!(total(&base, KEY, SECRET, "") >= acknowledged.len() as u64);
     for id in &acknowledged {
         let response = client
             .get(format!("{base}/api/v0/customers/{id}"))

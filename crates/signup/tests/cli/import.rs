@@ -10,33 +10,23 @@ use std::{
 
 use serde_json::{Value, json};
 
-use super::common::{signup, start, stderr, temp_dir};
+use super::common::{self, emulator_args, signal, start, stderr, temp_dir, with_credentials};
 
 const KEY: &str = "import-key";
 const SECRET: &str = "import-secret";
 
-/// `signup` with this module's credentials.
-fn with_credentials() -> Command {
-    let mut command = signup();
-    command
-        .env("DEVDRAFT_CLIENT_KEY", KEY)
-        .env("DEVDRAFT_CLIENT_SECRET", SECRET);
-    command
-}
-
 fn emulator(dir: &Path, args: &[&str]) -> (Child, String) {
-    let mut command = with_credentials();
-    command
-        .args(["emulator", "--listen", "127.0.0.1:0"])
-        .arg("--db")
-        .arg(dir.join("emulator.sqlite3"))
-        .args(args);
+    let command = emulator_args(
+        with_credentials(KEY, SECRET),
+        &dir.join("emulator.sqlite3"),
+        args,
+    );
     let (child, base, _) = start(command);
     (child, base)
 }
 
 fn import(file: &Path, upstream: &str, extra: &[&str]) -> Command {
-    let mut command = with_credentials();
+    let mut command = with_credentials(KEY, SECRET);
     command
         .arg("import")
         .arg(file)
@@ -46,15 +36,7 @@ fn import(file: &Path, upstream: &str, extra: &[&str]) -> Command {
 }
 
 fn total(upstream: &str, query: &str) -> u64 {
-    let list: Value = reqwest::blocking::Client::new()
-        .get(format!("{upstream}/api/v0/customers?take=1&{query}"))
-        .header("x-client-key", KEY)
-        .header("x-client-secret", SECRET)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    list["total"].as_u64().unwrap()
+    common::total(upstream, KEY, SECRET, query)
 }
 
 /// 1,000 records: every tenth invalid (with an email of its own), and 50 emails used twice.
@@ -238,13 +220,7 @@ fn stops_cleanly_on_ctrl_c_and_resumes() {
         .spawn()
         .unwrap();
     thread::sleep(Duration::from_millis(700));
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&child, "INT");
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(

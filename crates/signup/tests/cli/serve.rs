@@ -1,11 +1,11 @@
 //! `signup serve` as a process: the built-in emulator by default, configuration errors, and a
 //! graceful stop on SIGTERM.
 
-use std::{path::Path, process::Command, thread, time::Duration};
+use std::{path::Path, thread, time::Duration};
 
 use serde_json::{Value, json};
 
-use super::common::{signup, start, temp_dir};
+use super::common::{emulator_args, signal, signup, start, stderr, temp_dir, with_credentials};
 
 fn john() -> Value {
     json!({"first_name": "John", "last_name": "Doe", "phone_number": "+1-555-123-4567"})
@@ -45,7 +45,7 @@ fn refuses_an_upstream_without_credentials_and_credentials_as_flags() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = stderr(&output);
     assert!(
         stderr.contains("set DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET"),
         "{stderr}"
@@ -72,29 +72,15 @@ fn refuses_an_upstream_without_credentials_and_credentials_as_flags() {
 #[test]
 fn finishes_in_flight_requests_on_sigterm() {
     let dir = temp_dir("sigterm");
-    let mut emulator = signup();
-    emulator
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-            "--faults",
-            "delay-ms=1000@1",
-        ])
-        .arg("--db")
-        .arg(dir.join("db.sqlite3"));
-    emulator
-        .env("DEVDRAFT_CLIENT_KEY", "k")
-        .env("DEVDRAFT_CLIENT_SECRET", "s");
+    let emulator = emulator_args(
+        with_credentials("k", "s"),
+        &dir.join("db.sqlite3"),
+        &["--rate-limit", "0", "--faults", "delay-ms=1000@1"],
+    );
     let (mut emulator, upstream, _) = start(emulator);
 
-    let mut proxy = signup();
+    let mut proxy = with_credentials("k", "s");
     proxy.args(["serve", "--listen", "127.0.0.1:0", "--upstream", &upstream]);
-    proxy
-        .env("DEVDRAFT_CLIENT_KEY", "k")
-        .env("DEVDRAFT_CLIENT_SECRET", "s");
     let (mut proxy, base, _lines) = start(proxy);
 
     let request = thread::spawn(move || {
@@ -105,14 +91,7 @@ fn finishes_in_flight_requests_on_sigterm() {
             .map(|response| response.status())
     });
     thread::sleep(Duration::from_millis(300));
-    let pid = proxy.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&proxy, "TERM");
     let status = request
         .join()
         .unwrap()
