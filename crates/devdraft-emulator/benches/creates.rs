@@ -7,9 +7,9 @@
 
 mod load;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use devdraft_emulator::{Config, Emulator, app, serve};
+use devdraft_emulator::{Config, Emulator, spawn_on_loopback};
 
 // The allocator `signup emulator` ships with.
 #[global_allocator]
@@ -35,13 +35,9 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut config = Config::new("bench-key", "bench-secret");
     config.rate_limit = 0;
-    let emulator = Arc::new(Emulator::open(config, &dir.join("emulator.sqlite3")).unwrap());
-    let url = server.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/api/v0/customers", listener.local_addr().unwrap());
-        tokio::spawn(serve(listener, app(emulator)));
-        url
-    });
+    let emulator = Emulator::open(config, &dir.join("emulator.sqlite3")).unwrap();
+    let (address, _task) = server.block_on(spawn_on_loopback(emulator)).unwrap();
+    let url = format!("http://{address}/api/v0/customers");
     let report = clients.block_on(load::run(&load::Load {
         url,
         credentials: Some(("bench-key", "bench-secret")),

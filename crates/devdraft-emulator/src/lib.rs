@@ -29,7 +29,7 @@ pub use crate::{
     faults::{FAULT_HEADER, FaultSpecError, Faults, Plan},
     rate_limit::{RateLimiter, Window},
     routes::app,
-    serve::serve,
+    serve::{serve, spawn_on_loopback},
     store::{Store, StoreError},
 };
 

@@ -25,6 +25,17 @@ impl Hangup {
     }
 }
 
+/// Serves `emulator` on a free loopback port, in a task of the current runtime: the address
+/// and the task (abort it to stop). For tests, benchmarks and in-process use.
+pub async fn spawn_on_loopback(
+    emulator: crate::Emulator,
+) -> io::Result<(SocketAddr, tokio::task::JoinHandle<io::Result<()>>)> {
+    let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+    let address = listener.local_addr()?;
+    let task = tokio::spawn(serve(listener, crate::app(Arc::new(emulator))));
+    Ok((address, task))
+}
+
 /// Serves `app` on `listener` until the task is dropped (HTTP/1.1, keep-alive).
 pub async fn serve(listener: TcpListener, app: Router) -> io::Result<()> {
     loop {

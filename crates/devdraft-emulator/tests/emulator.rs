@@ -3,7 +3,7 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use devdraft_api::{HttpErrorBody, IdempotencyErrorBody};
-use devdraft_emulator::{Config, Emulator, Faults, app, serve};
+use devdraft_emulator::{Config, Emulator, Faults, spawn_on_loopback};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -23,12 +23,10 @@ impl Drop for Server {
 }
 
 async fn start_with(config: Config, db: &std::path::Path) -> Server {
-    let emulator = Arc::new(Emulator::open(config, db).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(serve(listener, app(emulator)));
+    let emulator = Emulator::open(config, db).unwrap();
+    let (address, task) = spawn_on_loopback(emulator).await.unwrap();
     Server {
-        base,
+        base: format!("http://{address}"),
         client: Client::new(),
         task,
     }

@@ -115,14 +115,11 @@ fn main() {
 async fn start_emulator() -> SocketAddr {
     let mut config = EmulatorConfig::new(KEY, SECRET);
     config.rate_limit = 0;
-    let emulator = Arc::new(Emulator::open(config, Path::new(":memory:")).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let emulator_address = listener.local_addr().unwrap();
-    tokio::spawn(devdraft_emulator::serve(
-        listener,
-        devdraft_emulator::app(emulator),
-    ));
-    emulator_address
+    let emulator = Emulator::open(config, Path::new(":memory:")).unwrap();
+    devdraft_emulator::spawn_on_loopback(emulator)
+        .await
+        .unwrap()
+        .0
 }
 
 async fn start_proxy(emulator_address: SocketAddr) -> SocketAddr {

@@ -5,10 +5,7 @@
 //! emulator and the importer run on runtimes of their own (threads named `emulator` and
 //! `import`), and the importer's CPU is read per thread from /proc, so the two are told apart.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use devdraft_api::{PhoneFormat, client::ClientConfig};
 use devdraft_emulator::{Config, Emulator};
@@ -38,18 +35,13 @@ fn main() {
             .unwrap()
     };
     let (emulator_runtime, import_runtime) = (runtime("emulator"), runtime("import"));
-    let url = emulator_runtime.block_on(async {
-        let mut config = Config::new("bench-key", "bench-secret");
-        config.rate_limit = 0;
-        let emulator = Arc::new(Emulator::open(config, &dir.join("emulator.sqlite3")).unwrap());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(devdraft_emulator::serve(
-            listener,
-            devdraft_emulator::app(emulator),
-        ));
-        url
-    });
+    let mut config = Config::new("bench-key", "bench-secret");
+    config.rate_limit = 0;
+    let emulator = Emulator::open(config, &dir.join("emulator.sqlite3")).unwrap();
+    let (address, _task) = emulator_runtime
+        .block_on(devdraft_emulator::spawn_on_loopback(emulator))
+        .unwrap();
+    let url = format!("http://{address}");
     let options = Options {
         file: file.clone(),
         format: None,
