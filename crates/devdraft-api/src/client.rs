@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{Method, Request, StatusCode, header};
+use http::{HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::{
@@ -155,6 +155,9 @@ pub struct Client {
     http: HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
     config: ClientConfig,
     url: http::Uri,
+    /// The key and secret as header values, built once (the secret marked sensitive); `None`
+    /// when they hold characters a header cannot, which every create then reports.
+    credentials: Option<(HeaderValue, HeaderValue)>,
     window: std::sync::Arc<std::sync::Mutex<Option<RateWindow>>>,
     throttled: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -197,10 +200,18 @@ impl Client {
         let http = HyperClient::builder(TokioExecutor::new())
             .pool_max_idle_per_host(256)
             .build(connector);
+        let credentials = HeaderValue::from_str(&config.client_key)
+            .ok()
+            .zip(HeaderValue::from_str(&config.client_secret).ok())
+            .map(|(key, mut secret)| {
+                secret.set_sensitive(true);
+                (key, secret)
+            });
         Ok(Client {
             http,
             config,
             url,
+            credentials,
             window: Default::default(),
             throttled: Default::default(),
         })
@@ -227,12 +238,17 @@ impl Client {
         idempotency_key: &str,
     ) -> CreateOutcome {
         let policy = &self.config.retry;
+        // The same bytes for every attempt: serialized once.
+        let Ok(body) = serde_json::to_vec(request).map(Bytes::from) else {
+            return CreateOutcome::Failed(Failure::Unavailable);
+        };
         let start = Instant::now();
         let mut last = Failure::Unavailable;
         for attempt in 0..policy.max_attempts.max(1) {
             // The deadline bounds the attempts too, not only the waits between them.
             let left = policy.deadline.saturating_sub(start.elapsed());
-            let result = tokio::time::timeout(left, self.attempt(request, idempotency_key)).await;
+            let result =
+                tokio::time::timeout(left, self.attempt(body.clone(), idempotency_key)).await;
             let Ok(result) = result else {
                 return CreateOutcome::Failed(Failure::Timeout);
             };
@@ -257,21 +273,21 @@ impl Client {
         CreateOutcome::Failed(last)
     }
 
-    async fn attempt(&self, request: &CreateCustomerRequest, idempotency_key: &str) -> Attempt {
-        let body = match serde_json::to_vec(request) {
-            Ok(body) => body,
-            Err(_) => return Attempt::Done(CreateOutcome::Failed(Failure::Unavailable)),
+    async fn attempt(&self, body: Bytes, idempotency_key: &str) -> Attempt {
+        let Some((key, secret)) = &self.credentials else {
+            return Attempt::Done(CreateOutcome::Failed(Failure::Unauthorized));
         };
         let built = Request::builder()
             .method(Method::POST)
             .uri(self.url.clone())
             .header(header::CONTENT_TYPE, "application/json")
-            .header(headers::CLIENT_KEY, &self.config.client_key)
-            .header(headers::CLIENT_SECRET, &self.config.client_secret)
+            .header(headers::CLIENT_KEY, key)
+            .header(headers::CLIENT_SECRET, secret)
             .header(headers::IDEMPOTENCY_KEY, idempotency_key)
-            .body(Full::new(Bytes::from(body)));
+            .body(Full::new(body));
         let Ok(built) = built else {
-            // Only credentials with characters a header cannot hold get here.
+            // Only an idempotency key with characters a header cannot hold gets here (callers
+            // pass UUIDs); refused like unusable credentials, as a request we cannot send.
             return Attempt::Done(CreateOutcome::Failed(Failure::Unauthorized));
         };
         let exchange = async {
