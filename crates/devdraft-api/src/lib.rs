@@ -25,8 +25,6 @@ pub mod rate_limit;
 use customer_validation::{Customer as Normalized, CustomerType, Status};
 use serde::{Deserialize, Serialize};
 
-pub use customer_validation;
-
 /// Header names, lower-case as HTTP/2 and axum want them.
 pub mod headers {
     /// The client key: who is calling.

@@ -26,12 +26,12 @@ mod store;
 use std::{collections::HashSet, path::Path, sync::Mutex, time::Duration};
 
 pub use crate::{
-    faults::{FAULT_HEADER, FaultSpecError, Faults, Plan},
-    rate_limit::{RateLimiter, Window},
+    faults::{FaultSpecError, Faults},
     routes::app,
     serve::{serve, spawn_on_loopback},
-    store::{Store, StoreError},
+    store::StoreError,
 };
+use crate::{rate_limit::RateLimiter, store::Store};
 
 /// How the emulator behaves.
 #[derive(Debug)]

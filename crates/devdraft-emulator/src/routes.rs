@@ -29,7 +29,8 @@ const TIMESTAMP: &[BorrowedFormatItem<'_>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 use crate::{
-    Emulator, FAULT_HEADER, Plan,
+    Emulator,
+    faults::{FAULT_HEADER, Plan},
     serve::{Hangup, Peer},
     store::{Audit, Filter, IdempotencyRecord, Inserted, NewCustomer, Stored},
 };
