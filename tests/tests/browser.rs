@@ -400,6 +400,36 @@ async fn another_origin_is_refused_with_a_clear_error_when_not_allowed() {
         .await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mount_api_renders_a_form_with_its_options_and_unmounts_it() {
+    let stack = Stack::start("mount-api", Options::default()).await;
+    stack
+        .check(async {
+            let page = stack.open().await;
+            let result = page
+                .eval(
+                    "return import('/signup-form.js').then(({ mount }) => {
+                       const element = document.createElement('div');
+                       document.body.append(element);
+                       const form = mount(element, {messages: {submit: 'Sign me up'}});
+                       return form.ready.then(() => {
+                         const button = element.querySelector('button[type=submit]').textContent;
+                         form.unmount();
+                         return [button, element.querySelector('form') === null];
+                       });
+                     });",
+                    vec![],
+                )
+                .await?;
+            ensure!(
+                result == json!(["Sign me up", true]),
+                "rendered with its options, then removed: {result}"
+            );
+            Ok(())
+        })
+        .await;
+}
+
 // --- Accessibility and safety ----------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread")]

@@ -371,6 +371,74 @@ async fn a_refused_submission_dispatches_customer_error_and_keeps_its_key() {
 }
 
 #[test]
+async fn retries_a_busy_answer_with_the_same_key_then_confirms() {
+    // A server that is busy once (503, Retry-After: 0), then creates: the fetch the form sees.
+    let window = web_sys::window().unwrap();
+    let original = Reflect::get(&window, &"fetch".into()).unwrap();
+    let stub = js_sys::Function::new_with_args(
+        "url, init",
+        "window.__keys = window.__keys || [];
+         window.__keys.push(new Headers(init.headers).get('idempotency-key'));
+         if (window.__keys.length === 1) {
+           return Promise.resolve(new Response('{}', {status: 503, headers: {'retry-after': '0'}}));
+         }
+         return Promise.resolve(new Response(JSON.stringify({id: 'c-1', first_name: 'Ann'}),
+           {status: 201, headers: {'content-type': 'application/json'}}));",
+    );
+    Reflect::set(&window, &"fetch".into(), &stub).unwrap();
+    let form = Form::mount(&[("endpoint", JsValue::from_str("/retry-endpoint"))]).await;
+    let created = std::rc::Rc::new(std::cell::RefCell::new(None::<JsValue>));
+    let seen = created.clone();
+    let listener =
+        Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+            *seen.borrow_mut() = Some(event.detail());
+        });
+    form.container
+        .add_event_listener_with_callback("customer-created", listener.as_ref().unchecked_ref())
+        .unwrap();
+    form.fill_required().await;
+    form.submit().await;
+    for _ in 0..250 {
+        if created.borrow().is_some() {
+            break;
+        }
+        sleep(20).await;
+    }
+    Reflect::set(&window, &"fetch".into(), &original).unwrap();
+    let keys = js_sys::Array::from(&Reflect::get(&window, &"__keys".into()).unwrap());
+    assert_eq!(keys.length(), 2, "one retry");
+    assert_eq!(keys.get(0), keys.get(1), "the same idempotency key");
+    let detail = created
+        .borrow()
+        .clone()
+        .expect("customer-created was dispatched");
+    assert_eq!(
+        Reflect::get(&detail, &"id".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("c-1")
+    );
+    assert!(
+        !form
+            .get(".signup-status")
+            .text_content()
+            .unwrap()
+            .is_empty(),
+        "the confirmation is shown"
+    );
+    let storage = window.session_storage().unwrap().unwrap();
+    assert_eq!(
+        storage.get_item("signup-form:/retry-endpoint:key").unwrap(),
+        None,
+        "the key is forgotten once the customer exists"
+    );
+    form.container
+        .remove_event_listener_with_callback("customer-created", listener.as_ref().unchecked_ref())
+        .unwrap();
+}
+
+#[test]
 async fn unmount_removes_the_form() {
     let mut form = Form::mount(&[]).await;
     assert!(form.find("form").is_some());
