@@ -39,6 +39,49 @@ struct Report {
     errors: u64,
     p50: Duration,
     p99: Duration,
+    /// CPU time per create of the server in the middle (the proxy or nginx), if any.
+    hop_cpu: Option<Duration>,
+}
+
+/// CPU time used so far by this process's threads whose name `matches` (from
+/// `/proc/self/task/*/schedstat`, in nanoseconds), or by the process `pid` and its children.
+fn cpu_time(threads_of: Option<u32>, matches: impl Fn(&str) -> bool) -> Duration {
+    let tasks = |pid: &str| {
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+    };
+    let pids: Vec<String> = match threads_of {
+        None => vec!["self".to_owned()],
+        // nginx: the master and the workers it forked.
+        Some(master) => std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|pid| {
+                pid == &master.to_string()
+                    || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                        stat.rsplit(')')
+                            .next()
+                            .and_then(|rest| rest.split_whitespace().nth(1))
+                            == Some(&master.to_string())
+                    })
+            })
+            .collect(),
+    };
+    let nanos: u64 = pids
+        .iter()
+        .flat_map(|pid| tasks(pid))
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|comm| matches(comm.trim_end()))
+        })
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Duration::from_nanos(nanos)
 }
 
 fn main() {
@@ -62,34 +105,42 @@ fn main() {
         let report = load.block_on(hammer(
             "signup proxy",
             format!("http://{proxy}/api/customers"),
-            false,
+            Hop::Proxy,
         ));
-        println!("{:.0} creates/s", report.per_second);
+        println!(
+            "{:.0} creates/s, proxy CPU {:?} per create",
+            report.per_second,
+            report.hop_cpu.unwrap_or_default()
+        );
         return;
     }
     let mut reports = vec![load.block_on(hammer(
         "emulator, direct",
         format!("http://{emulator}/api/v0/customers"),
-        true,
+        Hop::None,
     ))];
     reports.push(load.block_on(hammer(
         "signup proxy",
         format!("http://{proxy}/api/customers"),
-        false,
+        Hop::Proxy,
     )));
-    if let Some((_, address)) = &nginx {
+    if let Some((child, address)) = &nginx {
         reports.push(load.block_on(hammer(
             "nginx, injecting headers",
             format!("http://{address}/api/customers"),
-            false,
+            Hop::Nginx(child.id()),
         )));
     } else {
         println!("nginx not installed (apt-get install nginx): its comparison is skipped");
     }
     println!("{CONNECTIONS} connections, {MEASURE:?} each, creates of unique customers:");
     for report in &reports {
+        let cpu = report
+            .hop_cpu
+            .map(|cpu| format!("  its CPU {cpu:.1?}/create"))
+            .unwrap_or_default();
         println!(
-            "  {:<26} {:>7.0} creates/s  p50 {:>9.3?}  p99 {:>9.3?}  ({} errors)",
+            "  {:<26} {:>7.0} creates/s  p50 {:>9.3?}  p99 {:>9.3?}  ({} errors){cpu}",
             report.name, report.per_second, report.p50, report.p99, report.errors
         );
     }
@@ -129,16 +180,10 @@ async fn start_proxy(emulator_address: SocketAddr) -> SocketAddr {
         SECRET,
     ));
     config.rate_limit = 0;
-    let proxy = signup_proxy::app(Arc::new(Proxy::new(config).unwrap()));
+    let proxy = Arc::new(Proxy::new(config).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let proxy_address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            proxy.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
+    tokio::spawn(signup_proxy::serve(listener, proxy, std::future::pending()));
     proxy_address
 }
 
@@ -194,7 +239,27 @@ fn start_nginx(upstream: SocketAddr) -> Option<(Child, SocketAddr)> {
     None
 }
 
-async fn hammer(name: &'static str, url: String, credentials: bool) -> Report {
+/// The server between the load and the emulator, whose CPU time is counted.
+#[derive(Clone, Copy)]
+enum Hop {
+    None,
+    Proxy,
+    Nginx(u32),
+}
+
+impl Hop {
+    fn cpu_time(self) -> Duration {
+        match self {
+            Hop::None => Duration::ZERO,
+            Hop::Proxy => cpu_time(None, |thread| thread == "proxy"),
+            Hop::Nginx(master) => cpu_time(Some(master), |_| true),
+        }
+    }
+}
+
+async fn hammer(name: &'static str, url: String, hop: Hop) -> Report {
+    let credentials = matches!(hop, Hop::None);
+    let cpu_before = hop.cpu_time();
     let report = load::run(&load::Load {
         url,
         credentials: credentials.then_some((KEY, SECRET)),
@@ -203,8 +268,11 @@ async fn hammer(name: &'static str, url: String, credentials: bool) -> Report {
         measure: MEASURE,
     })
     .await;
+    let hop_cpu = (!matches!(hop, Hop::None))
+        .then(|| (hop.cpu_time() - cpu_before).div_f64(report.created.max(1) as f64));
     Report {
         name,
+        hop_cpu,
         per_second: report.per_second(),
         errors: report.errors,
         p50: report.percentile(0.5),

@@ -3,7 +3,6 @@
 use std::{io::Write, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::{Context, Result, bail};
-use axum::serve::ListenerExt;
 use devdraft_api::{PhoneFormat, client::ClientConfig};
 use devdraft_emulator::Config as EmulatorConfig;
 use signup_proxy::{Config, Proxy};
@@ -90,17 +89,7 @@ pub async fn run(options: Options) -> Result<()> {
     }
     out.flush()?;
     drop(out);
-    let app =
-        signup_proxy::app(Arc::new(proxy)).into_make_service_with_connect_info::<SocketAddr>();
-    // No Nagle: a response written in parts (a file's headers, then its body) must not wait
-    // for the client's delayed ACK, which cost each widget file ~40 ms on loopback.
-    let listener = listener.tap_io(|stream| {
-        // Only a loss of speed if it fails.
-        let _ = stream.set_nodelay(true);
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    signup_proxy::serve(listener, Arc::new(proxy), shutdown()).await?;
     Ok(())
 }
 

@@ -26,6 +26,8 @@ pub struct Report {
     pub errors: u64,
     /// How long was counted.
     pub measured: Duration,
+    /// 201s over the whole run, warm-up included.
+    pub created: u64,
 }
 
 impl Report {
@@ -54,7 +56,7 @@ pub async fn run(load: &Load) -> Report {
             let (url, run, credentials) = (load.url.clone(), run.clone(), load.credentials);
             tokio::spawn(async move {
                 let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
-                let (mut latencies, mut errors) = (Vec::new(), 0u64);
+                let (mut latencies, mut errors, mut created) = (Vec::new(), 0u64, 0u64);
                 for i in 0.. {
                     let sent = Instant::now();
                     if sent - start > warm_up + measure {
@@ -71,6 +73,7 @@ pub async fn run(load: &Load) -> Report {
                         Ok(response) => response.status() == 201 && response.bytes().await.is_ok(),
                         Err(_) => false,
                     };
+                    created += u64::from(ok);
                     if sent - start >= warm_up {
                         if ok {
                             latencies.push(sent.elapsed());
@@ -79,20 +82,22 @@ pub async fn run(load: &Load) -> Report {
                         }
                     }
                 }
-                (latencies, errors)
+                (latencies, errors, created)
             })
         })
         .collect();
-    let (mut latencies, mut errors) = (Vec::new(), 0);
+    let (mut latencies, mut errors, mut created) = (Vec::new(), 0, 0);
     for task in tasks {
-        let (mine, failed) = task.await.unwrap();
+        let (mine, failed, made) = task.await.unwrap();
         latencies.extend(mine);
         errors += failed;
+        created += made;
     }
     latencies.sort_unstable();
     Report {
         latencies,
         errors,
         measured: measure,
+        created,
     }
 }
