@@ -43,36 +43,12 @@ struct Report {
     hop_cpu: Option<Duration>,
 }
 
-/// CPU time used so far by this process's threads whose name `matches` (from
-/// `/proc/self/task/*/schedstat`, in nanoseconds), or by the process `pid` and its children.
-fn cpu_time(threads_of: Option<u32>, matches: impl Fn(&str) -> bool) -> Duration {
-    let tasks = |pid: &str| {
-        std::fs::read_dir(format!("/proc/{pid}/task"))
-            .into_iter()
-            .flatten()
-    };
-    let pids: Vec<String> = match threads_of {
-        None => vec!["self".to_owned()],
-        // nginx: the master and the workers it forked.
-        Some(master) => std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|entry| entry.file_name().to_string_lossy().into_owned())
-            .filter(|pid| {
-                pid == &master.to_string()
-                    || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-                        stat.rsplit(')')
-                            .next()
-                            .and_then(|rest| rest.split_whitespace().nth(1))
-                            == Some(&master.to_string())
-                    })
-            })
-            .collect(),
-    };
-    let nanos: u64 = pids
-        .iter()
-        .flat_map(|pid| tasks(pid))
+/// CPU time used so far by the threads of process `pid` (`self` for this one) whose name
+/// `matches`, from `/proc/PID/task/*/schedstat` (nanoseconds on a CPU).
+fn cpu_time(pid: &str, matches: impl Fn(&str) -> bool) -> Duration {
+    let nanos: u64 = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
         .flatten()
         .filter(|task| {
             std::fs::read_to_string(task.path().join("comm"))
@@ -98,8 +74,6 @@ fn main() {
     let load = runtime("load", 2);
     let emulator = emulator_runtime.block_on(start_emulator());
     let proxy = proxy_runtime.block_on(start_proxy(emulator));
-    let nginx = start_nginx(emulator);
-
     // `SIGNUP_BENCH_ONLY=proxy` measures the proxy alone (for profiling).
     if std::env::var("SIGNUP_BENCH_ONLY").as_deref() == Ok("proxy") {
         let report = load.block_on(hammer(
@@ -114,6 +88,7 @@ fn main() {
         );
         return;
     }
+    let nginx = Nginx::start(emulator);
     let mut reports = vec![load.block_on(hammer(
         "emulator, direct",
         format!("http://{emulator}/api/v0/customers"),
@@ -124,11 +99,11 @@ fn main() {
         format!("http://{proxy}/api/customers"),
         Hop::Proxy,
     )));
-    if let Some((child, address)) = &nginx {
+    if let Some(nginx) = &nginx {
         reports.push(load.block_on(hammer(
             "nginx, injecting headers",
-            format!("http://{address}/api/customers"),
-            Hop::Nginx(child.id()),
+            format!("http://{}/api/customers", nginx.address),
+            Hop::Nginx(nginx.child.id()),
         )));
     } else {
         println!("nginx not installed (apt-get install nginx): its comparison is skipped");
@@ -157,10 +132,6 @@ fn main() {
             100.0 * proxy.per_second / nginx.per_second
         );
     }
-    if let Some((mut child, _)) = nginx {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
 }
 
 async fn start_emulator() -> SocketAddr {
@@ -187,20 +158,37 @@ async fn start_proxy(emulator_address: SocketAddr) -> SocketAddr {
     proxy_address
 }
 
-/// nginx in the foreground with a config of ours, if it is installed.
-fn start_nginx(upstream: SocketAddr) -> Option<(Child, SocketAddr)> {
-    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .find(|path| Path::new(path).exists())?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let dir = std::env::temp_dir().join(format!("signup-bench-nginx-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("logs")).ok()?;
-    let config = format!(
-        "worker_processes 1; error_log {dir}/logs/error.log; pid {dir}/nginx.pid;
+/// nginx as one process in the foreground (no master, one worker's work), with a config of
+/// ours; stopped and its folder removed when dropped.
+struct Nginx {
+    child: Child,
+    address: SocketAddr,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Nginx {
+    /// Started, if nginx is installed.
+    fn start(upstream: SocketAddr) -> Option<Nginx> {
+        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|path| Path::new(path).exists())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let dir = std::env::temp_dir().join(format!("signup-bench-nginx-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("logs")).ok()?;
+        let config = format!(
+            "master_process off; error_log {dir}/logs/error.log; pid {dir}/nginx.pid;
          events {{ worker_connections 1024; }}
          http {{
            access_log off;
@@ -217,26 +205,33 @@ fn start_nginx(upstream: SocketAddr) -> Option<(Child, SocketAddr)> {
              }}
            }}
          }}",
-        dir = dir.display()
-    );
-    let path = dir.join("nginx.conf");
-    std::fs::write(&path, config).ok()?;
-    let child = Command::new(nginx)
-        .arg("-c")
-        .arg(&path)
-        .args(["-g", "daemon off;"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let address: SocketAddr = format!("127.0.0.1:{port}").parse().ok()?;
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(address).is_ok() {
-            return Some((child, address));
+            dir = dir.display()
+        );
+        let path = dir.join("nginx.conf");
+        std::fs::write(&path, config).ok()?;
+        let mut nginx = Nginx {
+            child: Command::new(nginx)
+                .arg("-c")
+                .arg(&path)
+                .args(["-g", "daemon off;"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()?,
+            address: SocketAddr::from(([127, 0, 0, 1], port)),
+            dir,
+        };
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(nginx.address).is_ok() {
+                return Some(nginx);
+            }
+            if nginx.child.try_wait().ok().flatten().is_some() {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        None
     }
-    None
 }
 
 /// The server between the load and the emulator, whose CPU time is counted.
@@ -251,8 +246,8 @@ impl Hop {
     fn cpu_time(self) -> Duration {
         match self {
             Hop::None => Duration::ZERO,
-            Hop::Proxy => cpu_time(None, |thread| thread == "proxy"),
-            Hop::Nginx(master) => cpu_time(Some(master), |_| true),
+            Hop::Proxy => cpu_time("self", |thread| thread == "proxy"),
+            Hop::Nginx(pid) => cpu_time(&pid.to_string(), |_| true),
         }
     }
 }

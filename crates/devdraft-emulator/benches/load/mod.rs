@@ -1,6 +1,7 @@
 //! A closed-loop load of creates, shared by the benchmarks of several crates (`#[path]`; in a
 //! folder, so cargo does not build it as a benchmark of its own): each connection posts one
-//! unique customer after another; requests sent during the warm-up are not counted.
+//! unique customer after another with an idempotency key of its own, as the widget and the
+//! proxy send; requests sent during the warm-up are not counted.
 
 use std::time::{Duration, Instant};
 
@@ -65,7 +66,11 @@ pub async fn run(load: &Load) -> Report {
                     let body = format!(
                         r#"{{"first_name":"Load","last_name":"Test","phone_number":"+15551234567","email":"{run}c{connection}n{i}@example.com"}}"#
                     );
-                    let mut request = client.post(&url).header("content-type", "application/json").body(body);
+                    let mut request = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+                        .body(body);
                     if let Some((key, secret)) = credentials {
                         request = request.header("x-client-key", key).header("x-client-secret", secret);
                     }
