@@ -16,6 +16,8 @@ use std::{
     time::Duration,
 };
 
+use tokio::task::JoinHandle;
+
 #[path = "../../devdraft-emulator/benches/load/mod.rs"]
 mod load;
 
@@ -28,6 +30,7 @@ use signup_proxy::{Config, Proxy};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const CONNECTIONS: usize = 64;
+const ROUNDS: usize = 3;
 const WARM_UP: Duration = Duration::from_secs(1);
 const MEASURE: Duration = Duration::from_secs(4);
 const KEY: &str = "bench-key";
@@ -72,61 +75,88 @@ fn main() {
     // Each server on a runtime of its own, as separate processes would be (nginx is one).
     let (emulator_runtime, proxy_runtime) = (runtime("emulator", 2), runtime("proxy", 1));
     let load = runtime("load", 2);
-    let emulator = emulator_runtime.block_on(start_emulator());
-    let proxy = proxy_runtime.block_on(start_proxy(emulator));
     // `SIGNUP_BENCH_ONLY=proxy` measures the proxy alone (for profiling).
-    if std::env::var("SIGNUP_BENCH_ONLY").as_deref() == Ok("proxy") {
-        let report = load.block_on(hammer(
-            "signup proxy",
-            format!("http://{proxy}/api/customers"),
-            Hop::Proxy,
-        ));
-        println!(
-            "{:.0} creates/s, proxy CPU {:?} per create",
-            report.per_second,
-            report.hop_cpu.unwrap_or_default()
-        );
-        return;
-    }
-    let nginx = Nginx::start(emulator);
-    let mut reports = vec![load.block_on(hammer(
-        "emulator, direct",
-        format!("http://{emulator}/api/v0/customers"),
-        Hop::None,
-    ))];
-    reports.push(load.block_on(hammer(
-        "signup proxy",
-        format!("http://{proxy}/api/customers"),
-        Hop::Proxy,
-    )));
-    if let Some(nginx) = &nginx {
-        reports.push(load.block_on(hammer(
-            "nginx, injecting headers",
-            format!("http://{}/api/customers", nginx.address),
-            Hop::Nginx(nginx.child.id()),
-        )));
+    let targets: &[Target] = if std::env::var("SIGNUP_BENCH_ONLY").as_deref() == Ok("proxy") {
+        &[Target::Proxy]
+    } else if Nginx::installed().is_some() {
+        &[Target::Direct, Target::Proxy, Target::Nginx]
     } else {
         println!("nginx not installed (apt-get install nginx): its comparison is skipped");
+        &[Target::Direct, Target::Proxy]
+    };
+    // Rounds interleave the targets, so a slow moment of the machine does not fall on one.
+    let mut runs: Vec<Vec<Report>> = targets.iter().map(|_| Vec::new()).collect();
+    for _ in 0..ROUNDS {
+        for (target, runs) in targets.iter().zip(&mut runs) {
+            // A fresh emulator for every run: its database slows as it grows, and a target
+            // measured against a fuller one would be measured against a slower upstream.
+            let (emulator, emulator_task) = emulator_runtime.block_on(start_emulator());
+            let report = match target {
+                Target::Direct => load.block_on(hammer(
+                    "emulator, direct",
+                    format!("http://{emulator}/api/v0/customers"),
+                    Hop::None,
+                )),
+                Target::Proxy => {
+                    let (proxy, proxy_task) = proxy_runtime.block_on(start_proxy(emulator));
+                    let report = load.block_on(hammer(
+                        "signup proxy",
+                        format!("http://{proxy}/api/customers"),
+                        Hop::Proxy,
+                    ));
+                    proxy_task.abort();
+                    report
+                }
+                Target::Nginx => {
+                    let nginx =
+                        Nginx::start(emulator).expect("nginx is installed but did not start");
+                    load.block_on(hammer(
+                        "nginx, injecting headers",
+                        format!("http://{}/api/customers", nginx.address),
+                        Hop::Nginx(nginx.child.id()),
+                    ))
+                }
+            };
+            emulator_task.abort();
+            runs.push(report);
+        }
     }
-    println!("{CONNECTIONS} connections, {MEASURE:?} each, creates of unique customers:");
-    for report in &reports {
+    println!(
+        "{CONNECTIONS} connections, {MEASURE:?} per run, creates of unique customers, \
+         median of {ROUNDS} runs (each against a fresh emulator):"
+    );
+    for runs in &mut runs {
+        runs.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
+    }
+    let medians: Vec<&Report> = runs.iter().map(|runs| &runs[runs.len() / 2]).collect();
+    for (report, runs) in medians.iter().zip(&runs) {
         let cpu = report
             .hop_cpu
             .map(|cpu| format!("  its CPU {cpu:.1?}/create"))
             .unwrap_or_default();
+        let all: Vec<String> = runs
+            .iter()
+            .map(|run| format!("{:.0}", run.per_second))
+            .collect();
         println!(
-            "  {:<26} {:>7.0} creates/s  p50 {:>9.3?}  p99 {:>9.3?}  ({} errors){cpu}",
-            report.name, report.per_second, report.p50, report.p99, report.errors
+            "  {:<26} {:>7.0} creates/s  p50 {:>9.3?}  p99 {:>9.3?}  ({} errors){cpu}  runs: {}",
+            report.name,
+            report.per_second,
+            report.p50,
+            report.p99,
+            report.errors,
+            all.join(", ")
         );
     }
-    let direct = &reports[0];
-    let proxy = &reports[1];
+    let [direct, proxy, rest @ ..] = medians.as_slice() else {
+        return;
+    };
     println!(
         "  proxy/direct throughput: {:.0}%, p99 added: {:?}",
         100.0 * proxy.per_second / direct.per_second,
         proxy.p99.saturating_sub(direct.p99)
     );
-    if let Some(nginx) = reports.get(2) {
+    if let Some(nginx) = rest.first() {
         println!(
             "  proxy/nginx throughput: {:.0}%",
             100.0 * proxy.per_second / nginx.per_second
@@ -134,17 +164,25 @@ fn main() {
     }
 }
 
-async fn start_emulator() -> SocketAddr {
+/// What one run measures.
+enum Target {
+    Direct,
+    Proxy,
+    Nginx,
+}
+
+async fn start_emulator() -> (SocketAddr, JoinHandle<std::io::Result<()>>) {
     let mut config = EmulatorConfig::new(KEY, SECRET);
     config.rate_limit = 0;
     let emulator = Emulator::open(config, Path::new(":memory:")).unwrap();
     devdraft_emulator::spawn_on_loopback(emulator)
         .await
         .unwrap()
-        .0
 }
 
-async fn start_proxy(emulator_address: SocketAddr) -> SocketAddr {
+async fn start_proxy(
+    emulator_address: SocketAddr,
+) -> (SocketAddr, JoinHandle<std::io::Result<()>>) {
     let mut config = Config::new(ClientConfig::new(
         format!("http://{emulator_address}"),
         KEY,
@@ -154,8 +192,8 @@ async fn start_proxy(emulator_address: SocketAddr) -> SocketAddr {
     let proxy = Arc::new(Proxy::new(config).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let proxy_address = listener.local_addr().unwrap();
-    tokio::spawn(signup_proxy::serve(listener, proxy, std::future::pending()));
-    proxy_address
+    let task = tokio::spawn(signup_proxy::serve(listener, proxy, std::future::pending()));
+    (proxy_address, task)
 }
 
 /// nginx as one process in the foreground (no master, one worker's work), with a config of
@@ -175,11 +213,16 @@ impl Drop for Nginx {
 }
 
 impl Nginx {
+    /// Where nginx is installed, if it is.
+    fn installed() -> Option<&'static str> {
+        ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|path| Path::new(path).exists())
+    }
+
     /// Started, if nginx is installed.
     fn start(upstream: SocketAddr) -> Option<Nginx> {
-        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-            .into_iter()
-            .find(|path| Path::new(path).exists())?;
+        let nginx = Self::installed()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .ok()?
             .local_addr()
