@@ -247,8 +247,10 @@ impl Client {
         for attempt in 0..policy.max_attempts.max(1) {
             // The deadline bounds the attempts too, not only the waits between them.
             let left = policy.deadline.saturating_sub(start.elapsed());
-            let result =
-                tokio::time::timeout(left, self.attempt(body.clone(), idempotency_key)).await;
+            // Boxed: an attempt's state is large, and futures are moved whole as they are
+            // wrapped, so this keeps every future above it small.
+            let exchange = Box::pin(self.attempt(body.clone(), idempotency_key));
+            let result = tokio::time::timeout(left, exchange).await;
             let Ok(result) = result else {
                 return CreateOutcome::Failed(Failure::Timeout);
             };

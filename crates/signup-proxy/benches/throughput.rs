@@ -306,6 +306,9 @@ async fn hammer(name: &'static str, url: String, hop: Hop) -> Report {
         measure: MEASURE,
     })
     .await;
+    if std::env::var_os("SIGNUP_BENCH_CREATED").is_some() {
+        eprintln!("created {}", report.created);
+    }
     let hop_cpu = (!matches!(hop, Hop::None))
         .then(|| (hop.cpu_time() - cpu_before).div_f64(report.created.max(1) as f64));
     Report {
