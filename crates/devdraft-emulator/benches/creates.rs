@@ -42,6 +42,7 @@ fn main() {
         url,
         credentials: Some(("bench-key", "bench-secret")),
         connections: CONNECTIONS,
+        rate: None,
         warm_up: WARM_UP,
         measure: MEASURE,
     }));

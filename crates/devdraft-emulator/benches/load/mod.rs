@@ -13,6 +13,9 @@ pub struct Load {
     pub credentials: Option<(&'static str, &'static str)>,
     /// Connections, each with one request in flight.
     pub connections: usize,
+    /// Creates per second in all, sent on a fixed schedule whatever the answers (an open
+    /// loop, for latency at a given load); `None` sends each as soon as the last is answered.
+    pub rate: Option<f64>,
     /// Not counted.
     pub warm_up: Duration,
     /// Counted.
@@ -55,10 +58,20 @@ pub async fn run(load: &Load) -> Report {
     let tasks: Vec<_> = (0..load.connections)
         .map(|connection| {
             let (url, run, credentials) = (load.url.clone(), run.clone(), load.credentials);
+            // Each connection's share of the rate, the connections staggered evenly.
+            let interval = load
+                .rate
+                .map(|rate| Duration::from_secs_f64(load.connections as f64 / rate));
+            let mut next = tokio::time::Instant::now()
+                + interval.unwrap_or_default().mul_f64(connection as f64 / load.connections as f64);
             tokio::spawn(async move {
                 let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
                 let (mut latencies, mut errors, mut created) = (Vec::new(), 0u64, 0u64);
                 for i in 0.. {
+                    if let Some(interval) = interval {
+                        tokio::time::sleep_until(next).await;
+                        next += interval;
+                    }
                     let sent = Instant::now();
                     if sent - start > warm_up + measure {
                         break;
