@@ -16,9 +16,9 @@
 
 use std::{
     net::SocketAddr,
+    num::NonZeroUsize,
     path::Path,
     process::{Child, Command, Stdio},
-    sync::Arc,
     time::Duration,
 };
 
@@ -29,7 +29,7 @@ mod load;
 
 use devdraft_api::client::ClientConfig;
 use devdraft_emulator::{Config as EmulatorConfig, Emulator};
-use signup_proxy::{Config, Proxy};
+use signup_proxy::{Config, Workers};
 
 // The allocator `signup` ships with (glibc's malloc was a third of the proxy's CPU).
 #[global_allocator]
@@ -82,7 +82,8 @@ fn main() {
             .unwrap()
     };
     // Each server on a runtime of its own, as separate processes would be (nginx is one).
-    let (emulator_runtime, proxy_runtime) = (runtime("emulator", 2), runtime("proxy", 1));
+    // The proxy as `signup serve --workers 1` runs it: one thread (nginx gets one process).
+    let emulator_runtime = runtime("emulator", 2);
     let load = runtime("load", 2);
     // `SIGNUP_BENCH_ONLY=proxy` measures the proxy alone (for profiling).
     let targets: &[Target] = if std::env::var("SIGNUP_BENCH_ONLY").as_deref() == Ok("proxy") {
@@ -105,14 +106,14 @@ fn main() {
                 rate,
             )),
             Target::Proxy => {
-                let (proxy, proxy_task) = proxy_runtime.block_on(start_proxy(emulator));
+                let (proxy, workers) = start_proxy(emulator);
                 let report = load.block_on(hammer(
                     "signup proxy",
                     format!("http://{proxy}/api/customers"),
                     Hop::Proxy,
                     rate,
                 ));
-                proxy_task.abort();
+                drop(workers);
                 report
             }
             Target::Nginx => {
@@ -221,20 +222,17 @@ async fn start_emulator() -> (SocketAddr, JoinHandle<std::io::Result<()>>) {
         .unwrap()
 }
 
-async fn start_proxy(
-    emulator_address: SocketAddr,
-) -> (SocketAddr, JoinHandle<std::io::Result<()>>) {
+fn start_proxy(emulator_address: SocketAddr) -> (SocketAddr, Workers) {
     let mut config = Config::new(ClientConfig::new(
         format!("http://{emulator_address}"),
         KEY,
         SECRET,
     ));
     config.rate_limit = 0;
-    let proxy = Arc::new(Proxy::new(config).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let proxy_address = listener.local_addr().unwrap();
-    let task = tokio::spawn(signup_proxy::serve(listener, proxy, std::future::pending()));
-    (proxy_address, task)
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let workers = Workers::start(listener, NonZeroUsize::MIN, config).unwrap();
+    (address, workers)
 }
 
 /// nginx as one process in the foreground (no master, one worker's work), with a config of
@@ -330,7 +328,7 @@ impl Hop {
     fn cpu_time(self) -> Duration {
         match self {
             Hop::None => Duration::ZERO,
-            Hop::Proxy => cpu_time("self", |thread| thread == "proxy"),
+            Hop::Proxy => cpu_time("self", |thread| thread.starts_with("signup-proxy")),
             Hop::Nginx(pid) => cpu_time(&pid.to_string(), |_| true),
         }
     }

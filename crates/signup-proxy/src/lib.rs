@@ -6,8 +6,8 @@
 //! a retry (the browser's or ours) never creates a second customer. It also serves the widget's
 //! static files, with security headers. Nothing else is reachable: no read of customer data.
 //!
-//! `main` (in the `signup` crate) reads configuration and serves `app(proxy)`; tests call it
-//! the same way against the emulator.
+//! `main` (in the `signup` crate) reads configuration and runs [`Workers`], each serving
+//! `app(proxy)`; tests call `app` directly against the emulator.
 
 pub mod audit;
 pub mod client_ip;
@@ -44,8 +44,78 @@ pub async fn serve(
         .await
 }
 
-/// How the proxy behaves.
+/// The proxy running on worker threads, the way nginx runs: each thread has a single-threaded
+/// runtime, its own proxy and upstream connections, and accepts connections from the shared
+/// socket, so a request never hops between threads. Against one multi-threaded runtime this
+/// costs about a fifth less CPU per create (the throughput benchmark).
 #[derive(Debug)]
+pub struct Workers {
+    stop: tokio::sync::watch::Sender<()>,
+    threads: Vec<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Workers {
+    /// Starts `workers` threads serving `config` on `listener`. The rate limits are shared;
+    /// `max_concurrency` is split evenly among the threads.
+    pub fn start(
+        listener: std::net::TcpListener,
+        workers: std::num::NonZeroUsize,
+        mut config: Config,
+    ) -> Result<Workers, StartError> {
+        let limiter = Arc::new(limit::MemoryRateLimiter::new(config.rate_limit));
+        let budget = Arc::new(limit::MemoryRateLimiter::new(config.upstream_budget));
+        config.max_concurrency = config.max_concurrency.div_ceil(workers.get());
+        listener.set_nonblocking(true).map_err(StartError::Worker)?;
+        let (stop, stopped) = tokio::sync::watch::channel(());
+        let mut threads = Vec::new();
+        for worker in 0..workers.get() {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(StartError::Worker)?;
+            let listener = {
+                let _context = runtime.enter();
+                listener
+                    .try_clone()
+                    .and_then(tokio::net::TcpListener::from_std)
+                    .map_err(StartError::Worker)?
+            };
+            // Each opens the audit log for appending: one write per line keeps lines whole.
+            let proxy = Proxy::with_limiters(config.clone(), limiter.clone(), budget.clone())?;
+            let mut stopped = stopped.clone();
+            let serve = serve(listener, Arc::new(proxy), async move {
+                // A dropped sender (these workers dropped) stops them too.
+                let _ = stopped.changed().await;
+            });
+            let thread = std::thread::Builder::new()
+                .name(format!("signup-proxy-{worker}"))
+                .spawn(move || runtime.block_on(serve))
+                .map_err(StartError::Worker)?;
+            threads.push(thread);
+        }
+        Ok(Workers { stop, threads })
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn serve_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        shutdown.await;
+        drop(self.stop);
+        let threads = self.threads;
+        tokio::task::spawn_blocking(move || {
+            for thread in threads {
+                thread
+                    .join()
+                    .map_err(|_| std::io::Error::other("a proxy worker panicked"))??;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+}
+
+/// How the proxy behaves.
+#[derive(Debug, Clone)]
 pub struct Config {
     /// The upstream API and its credentials.
     pub upstream: ClientConfig,
@@ -107,6 +177,8 @@ pub enum StartError {
     Client(String),
     /// The audit log could not be opened.
     AuditLog(std::io::Error),
+    /// A worker thread or its runtime could not be started.
+    Worker(std::io::Error),
 }
 
 impl std::fmt::Display for StartError {
@@ -116,6 +188,7 @@ impl std::fmt::Display for StartError {
                 write!(f, "cannot build the upstream HTTP client: {error}")
             }
             StartError::AuditLog(error) => write!(f, "cannot open the audit log: {error}"),
+            StartError::Worker(error) => write!(f, "cannot start a worker thread: {error}"),
         }
     }
 }

@@ -4,6 +4,7 @@ use std::{
     fs::File,
     io::{self, Read},
     net::SocketAddr,
+    num::NonZeroUsize,
     path::PathBuf,
     process::ExitCode,
 };
@@ -83,6 +84,9 @@ struct ServeArgs {
     /// The phone form sent upstream: as entered (`+1-555-123-4567`) or E.164 (`+15551234567`).
     #[arg(long, value_enum, default_value = "entered")]
     phone_format: PhoneFormatArg,
+    /// Threads serving requests, each with its own event loop; by default one per CPU.
+    #[arg(long)]
+    workers: Option<NonZeroUsize>,
 }
 
 /// `signup import`'s flags. Credentials come from the environment only, as for `serve`.
@@ -182,6 +186,9 @@ fn main() -> ExitCode {
                 phone_format: args.phone_format.into(),
                 // An empty value (common in compose files) would be a public key: unset.
                 idempotency_secret: env_var("SIGNUP_IDEMPOTENCY_SECRET"),
+                workers: args.workers.unwrap_or_else(|| {
+                    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
+                }),
             }))
         }
     }

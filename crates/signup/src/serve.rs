@@ -1,11 +1,11 @@
 //! `signup serve`: the proxy, with the emulator in-process when no Devdraft is configured.
 
-use std::{io::Write, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{io::Write, net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, Result, bail};
 use devdraft_api::{PhoneFormat, client::ClientConfig};
 use devdraft_emulator::Config as EmulatorConfig;
-use signup_proxy::{Config, Proxy};
+use signup_proxy::{Config, Workers};
 
 /// What `signup serve` was asked for. Credentials come from the environment only.
 #[derive(Debug)]
@@ -33,6 +33,8 @@ pub struct Options {
     /// The secret upstream idempotency keys are derived with (`SIGNUP_IDEMPOTENCY_SECRET`);
     /// by default the client secret.
     pub idempotency_secret: Option<String>,
+    /// Threads serving requests.
+    pub workers: std::num::NonZeroUsize,
 }
 
 /// Where the built-in emulator keeps its data.
@@ -72,11 +74,10 @@ pub async fn run(options: Options) -> Result<()> {
     config.audit_log = options.audit_log;
     config.phone_format = options.phone_format;
     config.idempotency_secret = options.idempotency_secret;
-    let proxy = Proxy::new(config)?;
-    let listener = tokio::net::TcpListener::bind(options.listen)
-        .await
+    let listener = std::net::TcpListener::bind(options.listen)
         .with_context(|| format!("cannot listen on {}", options.listen))?;
     let address = listener.local_addr()?;
+    let workers = Workers::start(listener, options.workers, config)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on http://{address}")?;
     match &embedded {
@@ -89,7 +90,7 @@ pub async fn run(options: Options) -> Result<()> {
     }
     out.flush()?;
     drop(out);
-    signup_proxy::serve(listener, Arc::new(proxy), shutdown()).await?;
+    workers.serve_until(shutdown()).await?;
     Ok(())
 }
 

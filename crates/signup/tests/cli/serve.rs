@@ -102,3 +102,36 @@ fn finishes_in_flight_requests_on_sigterm() {
     emulator.kill().unwrap();
     emulator.wait().unwrap();
 }
+
+#[test]
+fn workers_share_one_rate_limit() {
+    let dir = temp_dir("workers");
+    let mut command = signup();
+    command.current_dir(&dir).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--workers",
+        "3",
+        "--rate-limit",
+        "4",
+    ]);
+    let (mut child, base, _lines) = start(command);
+    // A new connection each time, so the creates spread over the workers that accept them.
+    let statuses: Vec<u16> = (0..6)
+        .map(|i| {
+            let mut customer = john();
+            customer["email"] = json!(format!("worker{i}@example.com"));
+            reqwest::blocking::Client::new()
+                .post(format!("{base}/api/customers"))
+                .json(&customer)
+                .send()
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+        .collect();
+    assert_eq!(statuses, [201, 201, 201, 201, 429, 429]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
