@@ -113,7 +113,8 @@ fn main() {
                     Hop::Proxy,
                     rate,
                 ));
-                drop(workers);
+                // Ended before the next run, whose CPU count must not see its threads.
+                workers.stop().unwrap();
                 report
             }
             Target::Nginx => {

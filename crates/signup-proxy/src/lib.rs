@@ -99,18 +99,21 @@ impl Workers {
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn serve_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         shutdown.await;
+        tokio::task::spawn_blocking(move || self.stop())
+            .await
+            .map_err(std::io::Error::other)?
+    }
+
+    /// Stops accepting, lets in-flight requests finish and waits for the threads to end
+    /// (blocking).
+    pub fn stop(self) -> std::io::Result<()> {
         drop(self.stop);
-        let threads = self.threads;
-        tokio::task::spawn_blocking(move || {
-            for thread in threads {
-                thread
-                    .join()
-                    .map_err(|_| std::io::Error::other("a proxy worker panicked"))??;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(std::io::Error::other)?
+        for thread in self.threads {
+            thread
+                .join()
+                .map_err(|_| std::io::Error::other("a proxy worker panicked"))??;
+        }
+        Ok(())
     }
 }
 
