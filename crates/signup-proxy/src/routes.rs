@@ -42,28 +42,32 @@ pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval';
 
 /// The proxy's routes.
 pub fn app(proxy: Arc<Proxy>) -> Router {
-    let shed = ServiceBuilder::new()
-        // Outermost first: turn "overloaded" into a 503, shed what is over the limit, limit.
-        .layer(HandleErrorLayer::new(|_: BoxError| async {
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The server is busy; retry in a moment",
-            )
-        }))
-        .load_shed()
-        .concurrency_limit(proxy.config.max_concurrency.max(1));
+    // One `layer` call per router: each wraps every route in a boxed service again, which the
+    // create path then pays on every request.
     let api = Router::new()
         .route(
             "/api/customers",
             post(create).options(|| async { StatusCode::NO_CONTENT }),
         )
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        // Outermost: even a shed request's 503 carries CORS headers, so the browser can read it.
-        .layer(shed)
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&proxy),
-            origin_policy,
-        ));
+        .layer(
+            ServiceBuilder::new()
+                // Outermost: even a shed request's 503 carries CORS headers, so the browser can
+                // read it.
+                .layer(middleware::from_fn_with_state(
+                    Arc::clone(&proxy),
+                    origin_policy,
+                ))
+                // Turn "overloaded" into a 503, shed what is over the limit, limit.
+                .layer(HandleErrorLayer::new(|_: BoxError| async {
+                    error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "The server is busy; retry in a moment",
+                    )
+                }))
+                .load_shed()
+                .concurrency_limit(proxy.config.max_concurrency.max(1))
+                .layer(DefaultBodyLimit::max(MAX_BODY)),
+        );
     let router = Router::new()
         .merge(api)
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }));
@@ -81,26 +85,16 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
         ),
         None => router.fallback(|| async { error(StatusCode::NOT_FOUND, "Not found") }),
     };
-    router
-        .with_state(proxy)
-        .layer(middleware::map_response(security_headers))
-}
-
-/// The security headers every response carries (one layer, not one per header: this is on
-/// the path of every create).
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CSP),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-    ] {
-        headers
-            .entry(name)
-            .or_insert(HeaderValue::from_static(value));
-    }
-    response
+    // The security headers every response carries, unless a route set its own.
+    let header =
+        |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
+    router.with_state(proxy).layer(
+        ServiceBuilder::new()
+            .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
+            .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .layer(header(header::REFERRER_POLICY, "no-referrer"))
+            .layer(header(header::X_FRAME_OPTIONS, "DENY")),
+    )
 }
 
 /// A JSON error body in the API's shape: `{"statusCode", "message", "error"}`.
