@@ -341,6 +341,8 @@ async fn hammer(name: &'static str, url: String, hop: Hop, rate: Option<f64>) ->
     let report = load::run(&load::Load {
         url,
         credentials: credentials.then_some((KEY, SECRET)),
+        // As the widget sends; the proxy always sends one upstream, so direct runs must too.
+        idempotency_keys: true,
         connections: CONNECTIONS,
         rate,
         warm_up: WARM_UP,

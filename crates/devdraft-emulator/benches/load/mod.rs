@@ -1,7 +1,7 @@
 //! A closed-loop load of creates, shared by the benchmarks of several crates (`#[path]`; in a
 //! folder, so cargo does not build it as a benchmark of its own): each connection posts one
-//! unique customer after another with an idempotency key of its own, as the widget and the
-//! proxy send; requests sent during the warm-up are not counted.
+//! unique customer after another (each with an idempotency key of its own if asked, as the
+//! widget and the proxy send); requests sent during the warm-up are not counted.
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,8 @@ pub struct Load {
     pub url: String,
     /// `x-client-key` / `x-client-secret` to send, if any.
     pub credentials: Option<(&'static str, &'static str)>,
+    /// Send an `idempotency-key` (a new UUID) with each create.
+    pub idempotency_keys: bool,
     /// Connections, each with one request in flight.
     pub connections: usize,
     /// Creates per second in all, sent on a fixed schedule whatever the answers (an open
@@ -62,6 +64,7 @@ pub async fn run(load: &Load) -> Report {
     let tasks: Vec<_> = (0..load.connections)
         .map(|connection| {
             let (url, run, credentials) = (load.url.clone(), run.clone(), load.credentials);
+            let idempotency_keys = load.idempotency_keys;
             // Each connection's share of the rate, the connections staggered evenly.
             let interval = load
                 .rate
@@ -86,8 +89,10 @@ pub async fn run(load: &Load) -> Report {
                     let mut request = client
                         .post(&url)
                         .header("content-type", "application/json")
-                        .header("idempotency-key", uuid::Uuid::new_v4().to_string())
                         .body(body);
+                    if idempotency_keys {
+                        request = request.header("idempotency-key", uuid::Uuid::new_v4().to_string());
+                    }
                     if let Some((key, secret)) = credentials {
                         request = request.header("x-client-key", key).header("x-client-secret", secret);
                     }
