@@ -13,6 +13,7 @@ pub mod audit;
 pub mod client_ip;
 pub mod idempotency;
 pub mod limit;
+mod origin;
 mod routes;
 
 use std::{path::PathBuf, sync::Arc};

@@ -10,9 +10,8 @@ use axum::{
     BoxError, Extension, Json, Router,
     body::Bytes,
     error_handling::HandleErrorLayer,
-    extract::{ConnectInfo, DefaultBodyLimit, Request, State, rejection::BytesRejection},
-    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
-    middleware::{self, Next},
+    extract::{ConnectInfo, DefaultBodyLimit, State, rejection::BytesRejection},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -27,7 +26,10 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use tower::ServiceBuilder;
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
-use crate::{Proxy, audit::Entry, audit::mask_email, client_ip::client_ip, limit::Verdict};
+use crate::{
+    Proxy, audit::Entry, audit::mask_email, client_ip::client_ip, limit::Verdict,
+    origin::OriginPolicyLayer,
+};
 
 type Shared = Arc<Proxy>;
 
@@ -53,10 +55,7 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
             ServiceBuilder::new()
                 // Outermost: even a shed request's 503 carries CORS headers, so the browser can
                 // read it.
-                .layer(middleware::from_fn_with_state(
-                    Arc::clone(&proxy),
-                    origin_policy,
-                ))
+                .layer(OriginPolicyLayer::new(&proxy.config.allow_origins))
                 // Turn "overloaded" into a 503, shed what is over the limit, limit.
                 .layer(HandleErrorLayer::new(|_: BoxError| async {
                     error(
@@ -114,67 +113,8 @@ fn with_errors(body: impl serde::Serialize, errors: Value) -> Value {
 }
 
 /// A JSON error response in the API's shape.
-fn error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(error_body(status, message))).into_response()
-}
-
-/// Who may call the API from a browser: the page's own origin, and `--allow-origin` ones (which
-/// get CORS headers and preflight answers). Any other `Origin` is refused with 403.
-async fn origin_policy(State(proxy): State<Shared>, request: Request, next: Next) -> Response {
-    let origin = request
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|origin| origin.to_str().ok())
-        .map(str::to_owned);
-    let Some(origin) = origin else {
-        // Not a browser's cross-site call (browsers send Origin with every POST).
-        return next.run(request).await;
-    };
-    let allowed = proxy.config.allow_origins.contains(&origin);
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok());
-    let same_origin = host.is_some_and(|host| {
-        origin
-            .split_once("://")
-            .is_some_and(|(_, authority)| authority == host)
-    });
-    if !allowed && !same_origin {
-        return error(
-            StatusCode::FORBIDDEN,
-            "This origin is not allowed to call the API",
-        );
-    }
-    let preflight = request.method() == Method::OPTIONS;
-    let mut response = next.run(request).await;
-    if allowed {
-        let headers = response.headers_mut();
-        if let Ok(origin) = HeaderValue::from_str(&origin) {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        }
-        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-        // What a widget on another site needs to read: when to retry, and the id to quote.
-        headers.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("retry-after, x-request-id"),
-        );
-        if preflight {
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("POST"),
-            );
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("content-type, idempotency-key"),
-            );
-            headers.insert(
-                header::ACCESS_CONTROL_MAX_AGE,
-                HeaderValue::from_static("600"),
-            );
-        }
-    }
-    response
 }
 
 fn now_unix() -> u64 {
