@@ -1,33 +1,91 @@
-//! Devdraft's rate-limit arithmetic: fixed one-minute windows, aligned to the minute, counted
-//! per key. The emulator enforces it per client key; the proxy applies the same windows to
-//! client IPs and to its own budget of Devdraft's requests.
+//! Devdraft's rate limit: fixed one-minute windows, aligned to the minute, counted per key. The
+//! emulator enforces it per client key; the proxy applies the same limiter to client IPs and to
+//! its own budget of Devdraft's requests.
 
-use std::{collections::HashMap, sync::Mutex};
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+/// The time in unix seconds, which every function here takes.
+pub fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// The state of a caller's window after counting one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Requests allowed per window.
+    pub limit: u32,
+    /// Requests left in this window.
+    pub remaining: u32,
+    /// When this window ends (unix seconds).
+    pub reset: u64,
+    /// Whether this request is over the limit.
+    pub limited: bool,
+}
+
+impl Window {
+    /// Seconds from `now` until the window resets: at least 1, as `Retry-After` says.
+    pub fn retry_after(&self, now: u64) -> u64 {
+        self.reset.saturating_sub(now).max(1)
+    }
+}
+
+/// Counts requests per key in Devdraft's fixed one-minute windows.
+#[derive(Debug)]
+pub struct RateLimiter {
+    limit: u32,
+    windows: MinuteWindows,
+}
+
+impl RateLimiter {
+    /// A limiter of `limit` requests per minute per key (0: no limit).
+    pub fn new(limit: u32) -> Self {
+        RateLimiter {
+            limit,
+            windows: MinuteWindows::default(),
+        }
+    }
+
+    /// Counts one request of `key` at `now` (unix seconds); `None` when there is no limit.
+    pub fn hit(&self, key: &str, now: u64) -> Option<Window> {
+        if self.limit == 0 {
+            return None;
+        }
+        // Keys may be counted before authentication; the windows bound the memory this takes.
+        let Hit { count, reset } = self.windows.hit(key, now);
+        Some(Window {
+            limit: self.limit,
+            remaining: self.limit.saturating_sub(count),
+            reset,
+            limited: count > self.limit,
+        })
+    }
+}
 
 /// Request counts per key in the current one-minute window.
 #[derive(Debug, Default)]
-pub struct MinuteWindows {
+struct MinuteWindows {
     /// The current window's start (unix seconds), and the count per key in it.
     windows: Mutex<(u64, HashMap<String, u32>)>,
 }
 
 /// One request counted: how many `key` has made in this window, and when the window ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hit {
+struct Hit {
     /// Requests of this key in this window, this one included.
-    pub count: u32,
+    count: u32,
     /// When this window ends (unix seconds).
-    pub reset: u64,
+    reset: u64,
 }
 
 impl MinuteWindows {
-    /// No requests counted yet.
-    pub fn new() -> Self {
-        MinuteWindows::default()
-    }
-
     /// Counts one request of `key` at `now` (unix seconds).
-    pub fn hit(&self, key: &str, now: u64) -> Hit {
+    fn hit(&self, key: &str, now: u64) -> Hit {
         let start = now - now % 60;
         let mut windows = self
             .windows
@@ -57,7 +115,8 @@ impl MinuteWindows {
     }
 
     /// How many keys the current window holds.
-    pub fn keys(&self) -> usize {
+    #[cfg(test)]
+    fn keys(&self) -> usize {
         self.windows
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -72,7 +131,7 @@ mod tests {
 
     #[test]
     fn counts_per_key_within_the_minute_and_forgets_old_windows() {
-        let windows = MinuteWindows::new();
+        let windows = MinuteWindows::default();
         let at = 1_700_000_040;
         assert_eq!(
             windows.hit("a", at),
@@ -85,5 +144,24 @@ mod tests {
         assert_eq!(windows.hit("b", at).count, 1);
         assert_eq!(windows.hit("a", at + 60).count, 1, "a new minute");
         assert_eq!(windows.keys(), 1, "the old window's keys are gone");
+    }
+
+    #[test]
+    fn allows_the_limit_per_minute_then_refuses_until_the_window_resets() {
+        let limiter = RateLimiter::new(3);
+        let at = 1_700_000_040;
+        let windows: Vec<Window> = (0..4).map(|_| limiter.hit("k", at).unwrap()).collect();
+        assert_eq!(
+            windows.iter().map(|w| w.remaining).collect::<Vec<_>>(),
+            [2, 1, 0, 0]
+        );
+        assert_eq!(
+            windows.iter().map(|w| w.limited).collect::<Vec<_>>(),
+            [false, false, false, true]
+        );
+        assert_eq!(windows[0].reset, 1_700_000_100);
+        assert!(!limiter.hit("other key", at).unwrap().limited);
+        assert!(!limiter.hit("k", at + 60).unwrap().limited);
+        assert_eq!(RateLimiter::new(0).hit("k", at), None);
     }
 }

@@ -18,7 +18,6 @@
 //! ```
 
 mod faults;
-mod rate_limit;
 mod routes;
 mod serve;
 mod store;
@@ -31,7 +30,9 @@ pub use crate::{
     serve::{serve, spawn_on_loopback},
     store::StoreError,
 };
-use crate::{rate_limit::RateLimiter, store::Store};
+use devdraft_api::rate_limit::RateLimiter;
+
+use crate::store::Store;
 
 /// How the emulator behaves.
 #[derive(Debug)]

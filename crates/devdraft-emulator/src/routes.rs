@@ -1,11 +1,7 @@
 //! The HTTP surface: the customers routes (behind the rate limit and auth), `/health`, and
 //! JSON 404/405 for everything else.
 
-use std::{
-    collections::HashMap,
-    sync::Arc,
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
     Extension, Json, Router,
@@ -17,6 +13,7 @@ use axum::{
     routing::{get, post},
 };
 use customer_validation::{Field, RawCustomer, Status, validate};
+use devdraft_api::rate_limit::now_unix;
 use devdraft_api::{
     Customer, CustomerList, HttpErrorBody, IdempotencyErrorBody, RateLimitBody,
     ValidationErrorBody, headers, paths,
@@ -104,12 +101,6 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     )
 }
 
-fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
 /// The client key a request authenticated with.
 #[derive(Debug, Clone)]
 struct ClientKey(String);
@@ -125,7 +116,7 @@ async fn rate_limit(State(emulator): State<Shared>, request: Request, next: Next
         return next.run(request).await;
     };
     let mut response = if window.limited {
-        let retry_after = window.reset.saturating_sub(now_unix()).max(1);
+        let retry_after = window.retry_after(now_unix());
         let mut response = (
             StatusCode::TOO_MANY_REQUESTS,
             Json(RateLimitBody::new(retry_after)),

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use devdraft_api::rate_limit::{Hit, MinuteWindows};
-
 /// The key a client IP is counted under: the address, or for IPv6 its /64 (one host can
 /// rotate through a whole /64, so counting addresses would let it through).
 pub fn ip_key(ip: std::net::IpAddr) -> String {
@@ -37,33 +35,22 @@ pub trait RateLimiter: Send + Sync {
 
 /// [`RateLimiter`] in this process's memory: Devdraft's fixed one-minute windows.
 #[derive(Debug)]
-pub struct MemoryRateLimiter {
-    per_minute: u32,
-    windows: MinuteWindows,
-}
+pub struct MemoryRateLimiter(devdraft_api::rate_limit::RateLimiter);
 
 impl MemoryRateLimiter {
     /// `per_minute` requests per key per minute; 0 allows everything.
     pub fn new(per_minute: u32) -> Self {
-        MemoryRateLimiter {
-            per_minute,
-            windows: MinuteWindows::new(),
-        }
+        MemoryRateLimiter(devdraft_api::rate_limit::RateLimiter::new(per_minute))
     }
 }
 
 impl RateLimiter for MemoryRateLimiter {
     fn check(&self, key: &str, now_unix: u64) -> Verdict {
-        if self.per_minute == 0 {
-            return Verdict::Allow;
-        }
-        let Hit { count, reset } = self.windows.hit(key, now_unix);
-        if count <= self.per_minute {
-            Verdict::Allow
-        } else {
-            Verdict::Deny {
-                retry_after: Duration::from_secs((reset - now_unix).max(1)),
-            }
+        match self.0.hit(key, now_unix) {
+            Some(window) if window.limited => Verdict::Deny {
+                retry_after: Duration::from_secs(window.retry_after(now_unix)),
+            },
+            _ => Verdict::Allow,
         }
     }
 }
@@ -89,6 +76,6 @@ mod tests {
             Verdict::Allow,
             "a new window"
         );
-        assert_eq!(limiter.windows.keys(), 1, "the old window's keys are gone");
+        // That old windows' keys are forgotten is the shared limiter's test, in devdraft-api.
     }
 }

@@ -3,7 +3,7 @@
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
     sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use axum::{
@@ -16,6 +16,7 @@ use axum::{
     routing::{get, post},
 };
 use customer_validation::{Field, FieldError, RawCustomer, validate};
+use devdraft_api::rate_limit::now_unix;
 use devdraft_api::{
     CreateCustomerRequest, DUPLICATE_EMAIL, HttpErrorBody, IdempotencyErrorBody,
     ValidationErrorBody,
@@ -115,12 +116,6 @@ fn with_errors(body: impl serde::Serialize, errors: Value) -> Value {
 /// A JSON error response in the API's shape.
 pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(error_body(status, message))).into_response()
-}
-
-fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 /// What one create produced: the status, the body, and what the audit trail says.

@@ -16,11 +16,12 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     },
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
 use anyhow::{Context, Result};
 use customer_validation::{Errors, validate};
+use devdraft_api::rate_limit::now_unix;
 use devdraft_api::{
     CreateCustomerRequest, PhoneFormat,
     client::{Client, ClientConfig, CreateOutcome, RateWindow},
@@ -298,12 +299,6 @@ struct PacerState {
     reset_unix: u64,
     in_flight: u32,
     unlimited: bool,
-}
-
-fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 impl Pacer {
