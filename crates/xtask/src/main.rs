@@ -41,13 +41,12 @@ fn main() -> Result<()> {
     sh.change_dir(project_root());
     let args: Vec<String> = std::env::args().skip(1).collect();
     let task = args.first().map(String::as_str).unwrap_or("help");
-    // The tasks that build for the browser or run one need the pinned toolchain; each runs
-    // setup once here rather than every nested step again.
-    if matches!(
-        task,
-        "setup" | "test" | "dist" | "serve" | "js" | "js-test" | "bench-js"
-    ) {
-        setup::run(&sh)?;
+    // The tasks that build for the browser need the pinned toolchain, and those that run one
+    // need the browser too; each sets up once here rather than in every nested step.
+    match task {
+        "setup" | "test" | "js-test" => setup::run(&sh)?,
+        "dist" | "serve" | "js" | "bench-js" => setup::build_tools(&sh)?,
+        _ => {}
     }
     match task {
         "setup" => Ok(()),

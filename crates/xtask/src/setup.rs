@@ -58,15 +58,27 @@ pub(crate) const AXE: NpmTool = NpmTool {
 
 /// Installs every missing tool.
 pub(crate) fn run(sh: &Shell) -> Result<()> {
+    build_tools(sh)?;
+    browser_tools(sh)
+}
+
+/// What building for the browser needs: the wasm target, wasm-bindgen, Trunk, wasm-opt and
+/// esbuild.
+pub(crate) fn build_tools(sh: &Shell) -> Result<()> {
     wasm_target(sh)?;
     // Not --locked: wasm-bindgen-cli's lockfile names a crate version the registry lacks.
     cargo_tool(sh, "wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN, false)?;
     cargo_tool(sh, "trunk", "trunk", TRUNK, true)?;
-    for tool in [BINARYEN, ESBUILD, AXE] {
+    for tool in [BINARYEN, ESBUILD] {
         npm_tool(sh, &tool)?;
     }
-    browser(sh)?;
     Ok(())
+}
+
+/// What running tests in a browser adds: Chromium, chromedriver and axe-core.
+fn browser_tools(sh: &Shell) -> Result<()> {
+    npm_tool(sh, &AXE)?;
+    browser(sh)
 }
 
 fn wasm_target(sh: &Shell) -> Result<()> {
