@@ -7,7 +7,6 @@ use std::{
     sync::Arc,
 };
 
-use axum::Router;
 use tokio::net::TcpListener;
 
 use anyhow::{Context, Result};
@@ -58,7 +57,10 @@ pub async fn run(options: Options) -> Result<()> {
     config.app_id = options.app_id;
     config.rate_limit = options.rate_limit;
     config.faults = options.faults.as_deref().map(Faults::parse).transpose()?;
-    let (listener, app) = bind(config, &options.db, options.listen).await?;
+    let emulator = open(config, &options.db)?;
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
     let address = listener.local_addr()?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on http://{address}")?;
@@ -73,21 +75,17 @@ pub async fn run(options: Options) -> Result<()> {
     }
     out.flush()?;
     drop(out);
-    devdraft_emulator::serve(listener, app).await?;
+    devdraft_emulator::serve(listener, devdraft_emulator::app(Arc::new(emulator))).await?;
     Ok(())
 }
 
-/// The emulator over the database at `db` (its folder created if needed), bound to `listen`
-/// and ready to serve: `signup emulator` and `signup serve`'s built-in emulator alike.
-pub async fn bind(config: Config, db: &Path, listen: SocketAddr) -> Result<(TcpListener, Router)> {
+/// The emulator over the database at `db`, its folder created if needed: `signup emulator` and
+/// `signup serve`'s built-in emulator alike.
+pub fn open(config: Config, db: &Path) -> Result<Emulator> {
     let parent = db.parent().filter(|dir| !dir.as_os_str().is_empty());
     if let (true, Some(dir)) = (db.as_os_str() != ":memory:", parent) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let emulator = Emulator::open(config, db)
-        .with_context(|| format!("cannot open the emulator database {}", db.display()))?;
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    Ok((listener, devdraft_emulator::app(Arc::new(emulator))))
+    Emulator::open(config, db)
+        .with_context(|| format!("cannot open the emulator database {}", db.display()))
 }

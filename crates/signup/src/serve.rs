@@ -101,11 +101,11 @@ async fn start_embedded_emulator() -> Result<(String, (String, String))> {
     let mut config = EmulatorConfig::new(key.clone(), secret.clone());
     // The proxy limits per client IP; the emulator's own limit would only slow a demo down.
     config.rate_limit = 0;
-    let (listener, app) =
-        crate::emulator::bind(config, EMBEDDED_DB.as_ref(), ([127, 0, 0, 1], 0).into()).await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(devdraft_emulator::serve(listener, app));
-    Ok((url, (key, secret)))
+    let emulator = crate::emulator::open(config, EMBEDDED_DB.as_ref())?;
+    let (address, _serving) = devdraft_emulator::spawn_on_loopback(emulator)
+        .await
+        .context("cannot listen on a loopback port")?;
+    Ok((format!("http://{address}"), (key, secret)))
 }
 
 /// Resolves on SIGTERM or Ctrl-C.
