@@ -7,10 +7,12 @@ use std::{
 };
 
 use axum::{
-    BoxError, Extension, Json, Router,
+    BoxError, Json, Router,
     body::Bytes,
     error_handling::HandleErrorLayer,
-    extract::{ConnectInfo, DefaultBodyLimit, State, rejection::BytesRejection},
+    extract::{
+        ConnectInfo, DefaultBodyLimit, FromRequest, Request, State, rejection::BytesRejection,
+    },
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -168,20 +170,20 @@ impl Answer {
     }
 }
 
-async fn create(
-    State(proxy): State<Shared>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+async fn create(State(proxy): State<Shared>, request: Request) -> Response {
+    // The headers are moved out, not cloned as the `HeaderMap` extractor would; the body limit
+    // travels in the extensions.
+    let (mut parts, body) = request.into_parts();
+    let headers = std::mem::take(&mut parts.headers);
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        |info| info.0,
+    );
+    let body = Bytes::from_request(Request::from_parts(parts, body), &()).await;
     // An id to find a log line by, not a secret: a fast generator, not a system call.
     let request_id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
     let mut request_id_text = uuid::Uuid::encode_buffer();
     let request_id = &*request_id.hyphenated().encode_lower(&mut request_id_text);
-    let peer = peer.map_or(
-        SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
-        |Extension(ConnectInfo(peer))| peer,
-    );
     let ip = client_ip(peer, &headers, proxy.config.trusted_proxies);
     let mut email = None;
     let answer = answer(&proxy, ip, &headers, body, &mut email).await;
