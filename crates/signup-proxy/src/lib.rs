@@ -210,7 +210,7 @@ impl Proxy {
     /// A proxy whose rate-limit state lives in `limiter` (per client IP) and `budget` (per
     /// Devdraft client key), which several instances can share.
     pub fn with_limiters(
-        mut config: Config,
+        config: Config,
         limiter: Arc<dyn limit::RateLimiter>,
         budget: Arc<dyn limit::RateLimiter>,
     ) -> Result<Proxy, StartError> {
@@ -222,11 +222,6 @@ impl Proxy {
         };
         let audit =
             audit::AuditLog::open(config.audit_log.as_deref()).map_err(StartError::AuditLog)?;
-        // Browsers send `Origin` without a trailing slash; compare against that form once here
-        // rather than trimming on every request.
-        for origin in &mut config.allow_origins {
-            origin.truncate(origin.trim_end_matches('/').len());
-        }
         Ok(Proxy {
             config,
             client,

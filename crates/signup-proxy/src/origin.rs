@@ -29,9 +29,13 @@ pub(crate) struct OriginPolicyLayer {
 
 impl OriginPolicyLayer {
     pub(crate) fn new(allowed: &[String]) -> Self {
-        OriginPolicyLayer {
-            allowed: allowed.into(),
-        }
+        // Browsers send `Origin` without a trailing slash; the configured ones are trimmed to
+        // that form once here rather than on every request.
+        let allowed = allowed
+            .iter()
+            .map(|origin| origin.trim_end_matches('/').to_owned())
+            .collect();
+        OriginPolicyLayer { allowed }
     }
 }
 
