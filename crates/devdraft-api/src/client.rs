@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, StatusCode, header};
+use http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::{
@@ -283,9 +283,13 @@ impl Client {
             .method(Method::POST)
             .uri(self.url.clone())
             .header(header::CONTENT_TYPE, "application/json")
-            .header(headers::CLIENT_KEY, key)
-            .header(headers::CLIENT_SECRET, secret)
-            .header(headers::IDEMPOTENCY_KEY, idempotency_key)
+            // Static names: a name given as text is parsed and copied on every request.
+            .header(HeaderName::from_static(headers::CLIENT_KEY), key)
+            .header(HeaderName::from_static(headers::CLIENT_SECRET), secret)
+            .header(
+                HeaderName::from_static(headers::IDEMPOTENCY_KEY),
+                idempotency_key,
+            )
             .body(Full::new(body));
         let Ok(built) = built else {
             // Only an idempotency key with characters a header cannot hold gets here (callers
@@ -329,7 +333,7 @@ impl Client {
                 .headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
         };
         if let (Some(limit), Some(remaining), Some(reset_unix)) = (
             number(headers::RATE_LIMIT_LIMIT),
@@ -346,13 +350,9 @@ impl Client {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(window);
         }
-        let retry_after = response
-            .headers
-            .get(headers::RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<u64>().ok())
-            // An hour at most: anything longer is a broken header, not a plan.
-            .map(|seconds| Duration::from_secs(seconds.min(3600)));
+        // An hour at most: anything longer is a broken header, not a plan.
+        let retry_after =
+            number(headers::RETRY_AFTER).map(|seconds| Duration::from_secs(seconds.min(3600)));
         match status {
             status if status.is_success() => match parsed(&body) {
                 Some(customer) => Attempt::Done(CreateOutcome::Created(Box::new(customer))),
