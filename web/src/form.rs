@@ -318,7 +318,11 @@ pub fn SignupForm(
     };
 
     let summary_id = id.clone();
+    // Empty until a submit shows it: nothing is checked or built for a hidden list.
     let summary = move || {
+        if !submitted.get() {
+            return Vec::new();
+        }
         let id = &summary_id;
         let options = options.read_value();
         let mut items: Vec<(String, String)> = fields
@@ -341,7 +345,7 @@ pub fn SignupForm(
     };
     let summary_shown = {
         let summary = summary.clone();
-        move || submitted.get() && !summary().is_empty()
+        move || !summary().is_empty()
     };
 
     let form_id = id.clone();
