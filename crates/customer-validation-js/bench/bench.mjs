@@ -1,17 +1,18 @@
 // `cargo xtask bench-js`: ns/record of validateCustomer against valibot and zod on the same
 // records, in one Node process, passes alternating between the three; then the browser
-// build's size. Usage: node bench.mjs RECORDS.json NODE_MODULES_DIR PKG_DIR
+// build's size. Usage: node bench.mjs RECORDS.json VALIBOT_DIR ZOD_DIR PKG_DIR (each library
+// installed into a folder of its own)
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
-const [recordsPath, modulesDir, pkgDir] = process.argv.slice(2);
+const [recordsPath, valibotDir, zodDir, pkgDir] = process.argv.slice(2);
 const records = JSON.parse(readFileSync(recordsPath, 'utf8'));
-const require = createRequire(pathToFileURL(`${modulesDir}/`));
-const load = (name) => import(pathToFileURL(require.resolve(name)).href);
-const v = await load('valibot');
-const { z } = await load('zod');
+const load = (name, dir) =>
+  import(pathToFileURL(createRequire(pathToFileURL(`${dir}/`)).resolve(name)).href);
+const v = await load('valibot', valibotDir);
+const { z } = await load('zod', zodDir);
 const ours = await import(pathToFileURL(`${pkgDir}/node/index.js`).href);
 
 // The nearest each library gets to our rules with its own building blocks. They cannot check

@@ -73,24 +73,17 @@ pub(crate) fn test(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
-/// valibot and zod, pinned, for the comparison (installed into `.tools/bench-js`).
-const BENCH_PACKAGES: [&str; 2] = ["valibot@1.5.0", "zod@4.6.7"];
-const BENCH_DIR: &str = ".tools/bench-js";
-
 /// Builds the package, then times it against valibot and zod in one Node process.
 pub(crate) fn bench(sh: &Shell) -> Result<()> {
     run(sh)?;
-    let installed = |package: &str| {
-        let (name, version) = package.split_once('@').unwrap_or((package, ""));
-        sh.read_file(format!("{BENCH_DIR}/node_modules/{name}/package.json"))
-            .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{version}\"")))
-    };
-    if !BENCH_PACKAGES.iter().all(|package| installed(package)) {
-        cmd!(
-            sh,
-            "npm install --prefix {BENCH_DIR} --no-save --no-audit --no-fund {BENCH_PACKAGES...}"
-        )
-        .run()?;
+    let mut modules = Vec::new();
+    for tool in [setup::VALIBOT, setup::ZOD] {
+        setup::npm_tool(sh, &tool)?;
+        modules.push(format!(
+            "{}/{}/node_modules",
+            sh.current_dir().display(),
+            tool.dir
+        ));
     }
     let records: Vec<serde_json::Value> = crate::sample::bodies(0x5eed, 10_000)
         .iter()
@@ -98,11 +91,10 @@ pub(crate) fn bench(sh: &Shell) -> Result<()> {
         .collect::<Result<_, _>>()?;
     let records_path = format!("{}/bench-js-records.json", target_dir(sh)?);
     sh.write_file(&records_path, serde_json::to_string(&records)?)?;
-    let modules = format!("{}/{BENCH_DIR}/node_modules", sh.current_dir().display());
     let pkg = format!("{}/{PKG}", sh.current_dir().display());
     cmd!(
         sh,
-        "node {CRATE_DIR}/bench/bench.mjs {records_path} {modules} {pkg}"
+        "node {CRATE_DIR}/bench/bench.mjs {records_path} {modules...} {pkg}"
     )
     .run()?;
     Ok(())

@@ -49,6 +49,18 @@ pub(crate) const LIBPHONENUMBER: NpmTool = NpmTool {
     version: "1.13.16",
     dir: ".tools/gen-phone",
 };
+/// valibot and zod, for `cargo xtask bench-js`'s comparison (each in a folder of its own: a
+/// second `npm install --no-save` into one folder removes the first's package).
+pub(crate) const VALIBOT: NpmTool = NpmTool {
+    package: "valibot",
+    version: "1.5.0",
+    dir: ".tools/bench-js/valibot",
+};
+pub(crate) const ZOD: NpmTool = NpmTool {
+    package: "zod",
+    version: "4.6.7",
+    dir: ".tools/bench-js/zod",
+};
 /// The accessibility checker the browser tests inject into the page.
 pub(crate) const AXE: NpmTool = NpmTool {
     package: "axe-core",
