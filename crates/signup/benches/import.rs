@@ -49,7 +49,6 @@ fn main() {
         concurrency: 64,
         journal: Some(dir.join("journal.jsonl")),
         report: Some(dir.join("report.csv")),
-        dry_run: false,
         phone_format: PhoneFormat::Entered,
     };
     let cpu_before = thread_cpu("import");

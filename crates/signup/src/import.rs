@@ -47,7 +47,8 @@ pub struct Options {
     pub file: PathBuf,
     /// Its format, if not from the extension or content.
     pub format: Option<Format>,
-    /// Devdraft (or the emulator) and its credentials; `None` for a dry run.
+    /// Devdraft (or the emulator) and its credentials; `None` for a dry run, which validates
+    /// and reports only.
     pub upstream: Option<ClientConfig>,
     /// Creates in flight at once.
     pub concurrency: usize,
@@ -55,8 +56,6 @@ pub struct Options {
     pub journal: Option<PathBuf>,
     /// The report (CSV or JSON Lines by extension).
     pub report: Option<PathBuf>,
-    /// Validate and report only.
-    pub dry_run: bool,
     /// Which phone form goes upstream.
     pub phone_format: PhoneFormat,
 }
@@ -192,10 +191,9 @@ pub async fn run(
         .journal
         .clone()
         .unwrap_or_else(|| default_journal(&options.file));
-    let done = if options.dry_run {
-        HashMap::new()
-    } else {
-        read_journal(&journal_path)?
+    let done = match options.upstream {
+        None => HashMap::new(),
+        Some(_) => read_journal(&journal_path)?,
     };
     let mut summary = Summary {
         records,
@@ -218,11 +216,7 @@ pub async fn run(
         jobs.len() - todo.len()
     );
 
-    if !options.dry_run && !todo.is_empty() {
-        let config = options.upstream.clone().context(
-            "set DEVDRAFT_BASE_URL (or --upstream), DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET",
-        )?;
-        let mut config = config;
+    if let Some(mut config) = options.upstream.clone().filter(|_| !todo.is_empty()) {
         // A bulk import can afford to wait out a rate-limit window (Retry-After up to a minute)
         // rather than give a record up after the proxy's 10 seconds.
         config.retry.deadline = config.retry.deadline.max(Duration::from_secs(180));

@@ -200,10 +200,10 @@ fn import(args: ImportArgs) -> ExitCode {
         env_var("DEVDRAFT_CLIENT_KEY"),
         env_var("DEVDRAFT_CLIENT_SECRET"),
     ) {
+        _ if args.dry_run => None,
         (Some(url), Some(key), Some(secret)) => {
             Some(devdraft_api::client::ClientConfig::new(url, key, secret))
         }
-        _ if args.dry_run => None,
         _ => {
             eprintln!(
                 "signup: set DEVDRAFT_BASE_URL (or --upstream), DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET"
@@ -219,7 +219,6 @@ fn import(args: ImportArgs) -> ExitCode {
         concurrency: args.concurrency,
         journal: args.journal,
         report: args.report,
-        dry_run: args.dry_run,
         phone_format: args.phone_format.into(),
     };
     let runtime = match tokio::runtime::Runtime::new() {
