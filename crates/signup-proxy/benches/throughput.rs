@@ -24,6 +24,8 @@ use std::{
 
 use tokio::task::JoinHandle;
 
+#[path = "../../devdraft-emulator/benches/cpu/mod.rs"]
+mod cpu;
 #[path = "../../devdraft-emulator/benches/load/mod.rs"]
 mod load;
 
@@ -53,23 +55,6 @@ struct Report {
     p99: Duration,
     /// CPU time per create of the server in the middle (the proxy or nginx), if any.
     hop_cpu: Option<Duration>,
-}
-
-/// CPU time used so far by the threads of process `pid` (`self` for this one) whose name
-/// `matches`, from `/proc/PID/task/*/schedstat` (nanoseconds on a CPU).
-fn cpu_time(pid: &str, matches: impl Fn(&str) -> bool) -> Duration {
-    let nanos: u64 = std::fs::read_dir(format!("/proc/{pid}/task"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|task| {
-            std::fs::read_to_string(task.path().join("comm"))
-                .is_ok_and(|comm| matches(comm.trim_end()))
-        })
-        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
-        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
-        .sum();
-    Duration::from_nanos(nanos)
 }
 
 fn main() {
@@ -329,8 +314,8 @@ impl Hop {
     fn cpu_time(self) -> Duration {
         match self {
             Hop::None => Duration::ZERO,
-            Hop::Proxy => cpu_time("self", |thread| thread.starts_with("signup-proxy")),
-            Hop::Nginx(pid) => cpu_time(&pid.to_string(), |_| true),
+            Hop::Proxy => cpu::cpu_time("self", |thread| thread.starts_with("signup-proxy")),
+            Hop::Nginx(pid) => cpu::cpu_time(&pid.to_string(), |_| true),
         }
     }
 }

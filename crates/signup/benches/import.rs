@@ -5,7 +5,10 @@
 //! emulator and the importer run on runtimes of their own (threads named `emulator` and
 //! `import`), and the importer's CPU is read per thread from /proc, so the two are told apart.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+#[path = "../../devdraft-emulator/benches/cpu/mod.rs"]
+mod cpu;
 
 use devdraft_api::{PhoneFormat, client::ClientConfig};
 use devdraft_emulator::{Config, Emulator};
@@ -51,13 +54,14 @@ fn main() {
         report: Some(dir.join("report.csv")),
         phone_format: PhoneFormat::Entered,
     };
-    let cpu_before = thread_cpu("import");
+    let cpu_before = cpu::cpu_time("self", |thread| thread.starts_with("import"));
     let start = Instant::now();
     let summary = import_runtime
         .block_on(run(options, std::future::pending()))
         .unwrap();
     let elapsed = start.elapsed();
-    let cpu = thread_cpu("import").saturating_sub(cpu_before);
+    let cpu =
+        cpu::cpu_time("self", |thread| thread.starts_with("import")).saturating_sub(cpu_before);
     assert_eq!(summary.created, RECORDS as u64);
     println!(
         "signup import: {RECORDS} records end to end in {elapsed:.2?}: {:.0} creates/s",
@@ -68,36 +72,4 @@ fn main() {
         cpu.as_secs_f64() * 1e6 / RECORDS as f64
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// CPU time (user + system) of this process's threads whose name starts with `prefix`.
-fn thread_cpu(prefix: &str) -> Duration {
-    let ticks_per_second = 100.0; // USER_HZ on Linux
-    let mut ticks = 0u64;
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return Duration::ZERO;
-    };
-    for task in tasks.flatten() {
-        let path = task.path();
-        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-        if !name.trim().starts_with(prefix) {
-            continue;
-        }
-        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
-        // Fields after the parenthesised name: utime and stime are the 12th and 13th.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or("", |(_, rest)| rest)
-            .split_whitespace()
-            .collect();
-        ticks += fields
-            .get(11)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0);
-        ticks += fields
-            .get(12)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0);
-    }
-    Duration::from_secs_f64(ticks as f64 / ticks_per_second)
 }
