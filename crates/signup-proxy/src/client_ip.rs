@@ -16,16 +16,14 @@ pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: usize) 
     if trusted_proxies == 0 {
         return peer.ip();
     }
-    let hops: Vec<&str> = headers
+    headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
         .map(str::trim)
-        .collect();
-    hops.len()
-        .checked_sub(trusted_proxies)
-        .and_then(|i| hops.get(i))
+        .rev()
+        .nth(trusted_proxies - 1)
         .and_then(|hop| hop.parse().ok())
         .unwrap_or(peer.ip())
 }
