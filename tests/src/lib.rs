@@ -118,6 +118,16 @@ pub struct Options<'a> {
     pub allow_origin: Option<&'a str>,
 }
 
+impl<'a> Options<'a> {
+    /// The emulator with `--faults faults`, nothing else changed.
+    pub fn faults(faults: &'a str) -> Self {
+        Options {
+            faults: Some(faults),
+            ..Options::default()
+        }
+    }
+}
+
 /// An emulator, a proxy serving `dist/` in front of it, chromedriver and a browser session.
 pub struct Stack {
     /// The emulator's base URL.
@@ -286,6 +296,20 @@ impl Stack {
             .await
             .expect("customer list");
         list.data
+    }
+
+    /// Waits (up to 5 s) for the emulator to hold `count` customers, and returns them: creates
+    /// finish after the page says so only in the drop-after-commit case, where the proxy
+    /// replays.
+    pub async fn customers_settled(&self, count: usize) -> Vec<Customer> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let customers = self.customers().await;
+            if customers.len() >= count || Instant::now() > deadline {
+                return customers;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Creates a customer directly upstream (to set up a duplicate email).
@@ -508,6 +532,12 @@ impl SignupPage {
     /// Clicks the submit button.
     pub async fn submit(&self) {
         self.submit_button().await.click().await.expect("submit");
+    }
+
+    /// Submits, then waits for the status line and returns it.
+    pub async fn submit_for_status(&self) -> String {
+        self.submit().await;
+        self.wait_for_status().await
     }
 
     /// The submit button.

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use devdraft_api::Customer;
 use e2e::{CLIENT_KEY, CLIENT_SECRET, Entry, Options, Stack, StaticPage, ensure, root};
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
@@ -14,19 +13,6 @@ const ANN: Entry<'static> = Entry {
     phone_number: "+1-555-123-4567",
     email: "Ann.Lee@Example.com",
 };
-
-/// Waits for the emulator to hold `count` customers (creates finish after the page says so
-/// only in the drop-after-commit case, where the proxy replays).
-async fn customers_settled(stack: &Stack, count: usize) -> Vec<Customer> {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let customers = stack.customers().await;
-        if customers.len() >= count || Instant::now() > deadline {
-            return customers;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 // --- Registering ---------------------------------------------------------------------------
 
@@ -46,11 +32,10 @@ async fn registering_creates_one_normalized_customer_and_says_so() {
             );
             page.fill(&ANN).await;
             let started = Instant::now();
-            page.submit().await;
-            let status = page.wait_for_status().await;
+            let status = page.submit_for_status().await;
             eprintln!("timing: submit to confirmation {:?}", started.elapsed());
             ensure!(status.contains("registered"), "confirmation: {status}");
-            let customers = customers_settled(&stack, 1).await;
+            let customers = stack.customers_settled(1).await;
             ensure!(customers.len() == 1, "one customer upstream: {customers:?}");
             let customer = &customers[0];
             ensure!(customer.first_name == "Ann", "trimmed: {customer:?}");
@@ -106,7 +91,7 @@ async fn keyboard_alone_completes_the_form() {
             focused.send_keys(Key::Enter).await?;
             let status = page.wait_for_status().await;
             ensure!(status.contains("registered"), "{status}");
-            let customers = customers_settled(&stack, 1).await;
+            let customers = stack.customers_settled(1).await;
             ensure!(
                 customers.len() == 1 && customers[0].last_name == "Park",
                 "{customers:?}"
@@ -226,19 +211,15 @@ async fn a_dropped_answer_then_a_500_still_create_exactly_one_customer() {
         ("faults", "drop-after-commit=1,first=1"),
         ("faults-500", "error-500=1,first=1"),
     ] {
-        let options = Options {
-            faults: Some(faults),
-            ..Options::default()
-        };
+        let options = Options::faults(faults);
         let stack = Stack::start(name, options).await;
         stack
             .check(async {
                 let page = stack.open().await;
                 page.fill(&ANN).await;
-                page.submit().await;
-                let status = page.wait_for_status().await;
+                let status = page.submit_for_status().await;
                 ensure!(status.contains("registered"), "{status}");
-                let customers = customers_settled(&stack, 1).await;
+                let customers = stack.customers_settled(1).await;
                 ensure!(customers.len() == 1, "exactly one: {customers:?}");
                 Ok(())
             })
@@ -248,14 +229,7 @@ async fn a_dropped_answer_then_a_500_still_create_exactly_one_customer() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_double_click_sends_one_request() {
-    let stack = Stack::start(
-        "double-click",
-        Options {
-            faults: Some("delay-ms=400@1"),
-            ..Options::default()
-        },
-    )
-    .await;
+    let stack = Stack::start("double-click", Options::faults("delay-ms=400@1")).await;
     stack
         .check(async {
             let page = stack.open().await;
@@ -277,10 +251,7 @@ async fn a_double_click_sends_one_request() {
             page.wait_for_status().await;
             let posts = page.sent_keys().await.len();
             ensure!(posts == 1, "one request: {posts}");
-            ensure!(
-                customers_settled(&stack, 1).await.len() == 1,
-                "one customer"
-            );
+            ensure!(stack.customers_settled(1).await.len() == 1, "one customer");
             Ok(())
         })
         .await;
@@ -288,14 +259,7 @@ async fn a_double_click_sends_one_request() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reload_during_a_stalled_submit_resubmits_with_the_same_key() {
-    let stack = Stack::start(
-        "reload",
-        Options {
-            faults: Some("delay-ms=1500@1,first=1"),
-            ..Options::default()
-        },
-    )
-    .await;
+    let stack = Stack::start("reload", Options::faults("delay-ms=1500@1,first=1")).await;
     // No email: nothing but the idempotency key stops a second customer.
     let entry = Entry { email: "", ..ANN };
     stack
@@ -325,18 +289,14 @@ async fn a_reload_during_a_stalled_submit_resubmits_with_the_same_key() {
                 "same key: {key_before} {key_after}"
             );
             page.record_requests().await;
-            page.submit().await;
-            let status = page.wait_for_status().await;
+            let status = page.submit_for_status().await;
             ensure!(status.contains("registered"), "{status}");
             let sent = page.sent_keys().await;
             ensure!(
                 sent == [key_before.clone()],
                 "sent with the same key: {sent:?} {key_before}"
             );
-            ensure!(
-                customers_settled(&stack, 1).await.len() == 1,
-                "one customer"
-            );
+            ensure!(stack.customers_settled(1).await.len() == 1, "one customer");
             tokio::time::sleep(Duration::from_millis(1600)).await;
             ensure!(
                 stack.customers().await.len() == 1,
@@ -368,16 +328,12 @@ async fn another_origin_embeds_the_form_when_allowed() {
         .check(async {
             let page = stack.open_url(&format!("{origin}/")).await;
             page.fill(&ANN).await;
-            page.submit().await;
-            let status = page.wait_for_status().await;
+            let status = page.submit_for_status().await;
             ensure!(
                 status.contains("Example Shop"),
                 "the page's own success text: {status}"
             );
-            ensure!(
-                customers_settled(&stack, 1).await.len() == 1,
-                "one customer"
-            );
+            ensure!(stack.customers_settled(1).await.len() == 1, "one customer");
             Ok(())
         })
         .await;
@@ -463,9 +419,8 @@ async fn markup_in_a_name_is_stored_and_shown_as_text_and_secrets_stay_server_si
                 ..ANN
             })
             .await;
-            page.submit().await;
-            page.wait_for_status().await;
-            let customers = customers_settled(&stack, 1).await;
+            page.submit_for_status().await;
+            let customers = stack.customers_settled(1).await;
             ensure!(
                 customers.len() == 1 && customers[0].first_name == name,
                 "{customers:?}"
