@@ -9,9 +9,9 @@
 //! `main` (in the `signup` crate) reads configuration and runs [`Workers`], each serving
 //! `app(proxy)`; tests call `app` directly against the emulator.
 
-pub mod audit;
-pub mod client_ip;
-pub mod idempotency;
+mod audit;
+mod client_ip;
+mod idempotency;
 pub mod limit;
 mod origin;
 mod routes;
@@ -27,7 +27,7 @@ pub use crate::routes::app;
 
 /// Serves `app(proxy)` on `listener` until `shutdown` resolves, then lets in-flight requests
 /// finish: what each of the [`Workers`] runs.
-pub async fn serve(
+async fn serve(
     listener: tokio::net::TcpListener,
     proxy: Arc<Proxy>,
     shutdown: impl Future<Output = ()> + Send + 'static,
