@@ -279,13 +279,13 @@ async fn answer(
         }
     };
     let client_key = match headers.get(devdraft_api::headers::IDEMPOTENCY_KEY) {
-        None => uuid::Uuid::new_v4(),
+        None => None,
         Some(value) => match value
             .to_str()
             .ok()
             .and_then(|key| uuid::Uuid::try_parse(key.trim()).ok())
         {
-            Some(key) => key,
+            Some(key) => Some(key),
             None => {
                 return Answer::error(
                     StatusCode::BAD_REQUEST,
@@ -325,7 +325,11 @@ async fn answer(
         )
         .retry_after(retry_after);
     }
-    let upstream_key = proxy.keys.derive(&client_key).to_string();
+    // A browser's key is derived, so it cannot name another deployment's request upstream; a
+    // key made up here is random already, and deriving it would add nothing.
+    let upstream_key = client_key
+        .map_or_else(uuid::Uuid::new_v4, |key| proxy.keys.derive(&key))
+        .to_string();
     match proxy.client.create_customer(&request, &upstream_key).await {
         CreateOutcome::Created(customer) => {
             let body = Body::Bytes(serde_json::to_vec(&*customer).unwrap_or_default());
