@@ -5,7 +5,6 @@ use anyhow::Result;
 use xshell::{Shell, cmd};
 
 pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
-    let args = args.strip_prefix(&["--".to_owned()]).unwrap_or(args);
     // Criterion: the rules per record, and `signup validate` on JSON Lines.
     cmd!(
         sh,

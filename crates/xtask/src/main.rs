@@ -41,6 +41,9 @@ fn main() -> Result<()> {
     sh.change_dir(project_root());
     let args: Vec<String> = std::env::args().skip(1).collect();
     let task = args.first().map(String::as_str).unwrap_or("help");
+    // What follows the task goes to the tool it runs, with or without a `--` first.
+    let rest = args.get(1..).unwrap_or_default();
+    let rest = rest.strip_prefix(&["--".to_owned()]).unwrap_or(rest);
     // The tasks that build for the browser need the pinned toolchain, and those that run one
     // need the browser too; each sets up once here rather than in every nested step.
     match task {
@@ -51,9 +54,9 @@ fn main() -> Result<()> {
     match task {
         "setup" => Ok(()),
         "test" => test::run(&sh),
-        "bench" => bench::run(&sh, &args[1..]),
+        "bench" => bench::run(&sh, rest),
         "dist" => serve::dist(&sh),
-        "serve" => serve::serve(&sh, &args[1..]),
+        "serve" => serve::serve(&sh, rest),
         "js" => js::run(&sh),
         "sdk" => sdk::run(&sh),
         "js-test" => js::test(&sh),

@@ -45,7 +45,6 @@ pub(crate) fn dist(sh: &Shell) -> Result<()> {
 /// configured in the environment). Extra arguments go to `signup serve`.
 pub(crate) fn serve(sh: &Shell, args: &[String]) -> Result<()> {
     dist(sh)?;
-    let args = args.strip_prefix(&["--".to_owned()]).unwrap_or(args);
     cmd!(
         sh,
         "cargo run --locked --release -p signup -- serve --static-dir dist {args...}"
