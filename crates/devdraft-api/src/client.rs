@@ -247,14 +247,10 @@ impl Client {
         for attempt in 0..policy.max_attempts.max(1) {
             // The deadline bounds the attempts too, not only the waits between them.
             let left = policy.deadline.saturating_sub(start.elapsed());
+            let timeout = self.config.request_timeout.min(left);
             // Boxed: an attempt's state is large, and futures are moved whole as they are
             // wrapped, so this keeps every future above it small.
-            let exchange = Box::pin(self.attempt(body.clone(), idempotency_key));
-            let result = tokio::time::timeout(left, exchange).await;
-            let Ok(result) = result else {
-                return CreateOutcome::Failed(Failure::Timeout);
-            };
-            match result {
+            match Box::pin(self.attempt(body.clone(), idempotency_key, timeout)).await {
                 Attempt::Done(outcome) => return outcome,
                 Attempt::Retry { failure, after } => {
                     last = failure;
@@ -275,7 +271,9 @@ impl Client {
         CreateOutcome::Failed(last)
     }
 
-    async fn attempt(&self, body: Bytes, idempotency_key: &str) -> Attempt {
+    /// One request and its answer, within `timeout`: the request timeout, or what is left of
+    /// the deadline when that is sooner (one timer per attempt, not one for each).
+    async fn attempt(&self, body: Bytes, idempotency_key: &str, timeout: Duration) -> Attempt {
         let Some((key, secret)) = &self.credentials else {
             return Attempt::Done(CreateOutcome::Failed(Failure::Unauthorized));
         };
@@ -311,22 +309,21 @@ impl Client {
                 .to_bytes();
             Ok::<_, Failure>((parts, body))
         };
-        let (response, body) =
-            match tokio::time::timeout(self.config.request_timeout, exchange).await {
-                Ok(Ok(exchanged)) => exchanged,
-                Ok(Err(failure)) => {
-                    return Attempt::Retry {
-                        failure,
-                        after: None,
-                    };
-                }
-                Err(_) => {
-                    return Attempt::Retry {
-                        failure: Failure::Timeout,
-                        after: None,
-                    };
-                }
-            };
+        let (response, body) = match tokio::time::timeout(timeout, exchange).await {
+            Ok(Ok(exchanged)) => exchanged,
+            Ok(Err(failure)) => {
+                return Attempt::Retry {
+                    failure,
+                    after: None,
+                };
+            }
+            Err(_) => {
+                return Attempt::Retry {
+                    failure: Failure::Timeout,
+                    after: None,
+                };
+            }
+        };
         let status = response.status;
         let number = |name: &str| {
             response

@@ -559,6 +559,30 @@ async fn answers_502_with_a_clear_error_when_devdraft_is_down_or_refuses_the_key
     );
 }
 
+#[tokio::test]
+async fn answers_504_when_devdraft_does_not_answer_in_time() {
+    let slow = || Some(Faults::parse("delay-ms=3000@1").unwrap());
+    // The whole create's deadline cuts an attempt that the request timeout would still wait for.
+    let deadline = setup("deadline", |emulator, config| {
+        emulator.faults = slow();
+        config.upstream.request_timeout = Duration::from_secs(30);
+        config.upstream.retry.deadline = Duration::from_millis(300);
+    })
+    .await;
+    let (status, text) = visible(deadline.submit(&customer(1)).await).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{text}");
+    assert!(text.contains("did not answer in time"), "{text}");
+    // Each attempt times out, and the attempts run out before the deadline.
+    let attempts = setup("attempt-timeout", |emulator, config| {
+        emulator.faults = slow();
+        config.upstream.request_timeout = Duration::from_millis(100);
+        config.upstream.retry.max_attempts = 2;
+    })
+    .await;
+    let (status, text) = visible(attempts.submit(&customer(2)).await).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{text}");
+}
+
 async fn setup_wrong_secret() -> Setup {
     setup("wrong-secret", |_, config| {
         config.upstream.client_secret = "wrong-secret".into()
