@@ -53,8 +53,12 @@ struct Report {
     errors: u64,
     p50: Duration,
     p99: Duration,
-    /// CPU time per create of the server in the middle (the proxy or nginx), if any.
-    hop_cpu: Option<Duration>,
+    /// CPU per create of the server in the middle (the proxy or nginx), if any.
+    hop_cpu: Option<cpu::Usage>,
+    /// CPU per create of everything: the load, the emulator and the hop.
+    all_cpu: Duration,
+    /// The share of the machine's cores that was busy.
+    busy: f64,
 }
 
 fn main() {
@@ -152,7 +156,13 @@ fn report(runs: &mut [Vec<Report>], fixed_rate: bool) {
     for (report, runs) in medians.iter().zip(runs.iter()) {
         let cpu = report
             .hop_cpu
-            .map(|cpu| format!("  its CPU {cpu:.1?}/create"))
+            .map(|cpu| {
+                format!(
+                    "  its CPU {:.1?}/create ({:.0}% in the kernel)",
+                    cpu.on_cpu,
+                    100.0 * cpu.kernel_share()
+                )
+            })
             .unwrap_or_default();
         let all: Vec<String> = runs
             .iter()
@@ -170,6 +180,12 @@ fn report(runs: &mut [Vec<Report>], fixed_rate: bool) {
             report.errors,
             all.join(", ")
         );
+        println!(
+            "  {:<26} all CPU {:.1?}/create, the machine {:.0}% busy",
+            "",
+            report.all_cpu,
+            100.0 * report.busy
+        );
     }
     let [direct, proxy, rest @ ..] = medians.as_slice() else {
         return;
@@ -180,6 +196,14 @@ fn report(runs: &mut [Vec<Report>], fixed_rate: bool) {
         proxy.p50.saturating_sub(direct.p50),
         proxy.p99.saturating_sub(direct.p99)
     );
+    if !fixed_rate {
+        // A busy machine shares its cores: a hop's CPU comes out of the load's and the
+        // emulator's, so the throughput kept is about direct's CPU over direct's plus the hop's.
+        println!(
+            "  the CPU a hop may add per create to keep 90% of direct here: {:.1?}",
+            direct.all_cpu / 9
+        );
+    }
     if let Some(nginx) = rest.first() {
         println!(
             "  proxy/nginx throughput: {:.0}%, p99 proxy minus nginx: {}",
@@ -311,18 +335,27 @@ enum Hop {
 }
 
 impl Hop {
-    fn cpu_time(self) -> Duration {
+    fn usage(self) -> cpu::Threads {
         match self {
-            Hop::None => Duration::ZERO,
-            Hop::Proxy => cpu::cpu_time("self", |thread| thread.starts_with("signup-proxy")),
-            Hop::Nginx(pid) => cpu::cpu_time(&pid.to_string(), |_| true),
+            Hop::None => cpu::Threads::default(),
+            Hop::Proxy => cpu::usage("self", |thread| thread.starts_with("signup-proxy")),
+            Hop::Nginx(pid) => cpu::usage(&pid.to_string(), |_| true),
+        }
+    }
+
+    /// Everything's: this process (the load, the emulator, the proxy) and nginx.
+    fn all(self) -> cpu::Threads {
+        let mine = cpu::usage("self", |_| true);
+        match self {
+            Hop::Nginx(pid) => mine.and(cpu::usage(&pid.to_string(), |_| true)),
+            _ => mine,
         }
     }
 }
 
 async fn hammer(name: &'static str, url: String, hop: Hop, rate: Option<f64>) -> Report {
     let credentials = matches!(hop, Hop::None);
-    let cpu_before = hop.cpu_time();
+    let (hop_before, all_before, start) = (hop.usage(), hop.all(), std::time::Instant::now());
     let report = load::run(&load::Load {
         url,
         credentials: credentials.then_some((KEY, SECRET)),
@@ -334,11 +367,19 @@ async fn hammer(name: &'static str, url: String, hop: Hop, rate: Option<f64>) ->
         measure: MEASURE,
     })
     .await;
-    let hop_cpu = (!matches!(hop, Hop::None))
-        .then(|| (hop.cpu_time() - cpu_before).div_f64(report.created.max(1) as f64));
+    let (wall, created) = (start.elapsed(), report.created.max(1) as f64);
+    let all = hop.all().since(&all_before).on_cpu;
+    let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+    let hop_cpu = (!matches!(hop, Hop::None)).then(|| {
+        let mut usage = hop.usage().since(&hop_before);
+        usage.on_cpu = usage.on_cpu.div_f64(created);
+        usage
+    });
     Report {
         name,
         hop_cpu,
+        all_cpu: all.div_f64(created),
+        busy: all.as_secs_f64() / (wall.as_secs_f64() * cores as f64),
         per_second: report.per_second(),
         errors: report.errors,
         p50: report.percentile(0.5),
