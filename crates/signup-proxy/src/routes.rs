@@ -45,6 +45,10 @@ pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval';
                        img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; \
                        form-action 'self'; object-src 'none'";
 
+/// The content security policy of the API's JSON answers: nothing in them may load or run
+/// anything, or be framed.
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
 /// The proxy's routes.
 pub fn app(proxy: Arc<Proxy>) -> Router {
     // One `layer` call per router: each wraps every route in a boxed service again, which the
@@ -56,8 +60,16 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
         )
         .layer(
             ServiceBuilder::new()
-                // Outermost: even a shed request's 503 carries CORS headers, so the browser can
-                // read it.
+                // An answer may hold a customer's data: never kept by a browser or a cache.
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-store"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(API_CSP),
+                ))
+                // Even a shed request's 503 carries CORS headers, so the browser can read it.
                 .layer(OriginPolicyLayer::new(&proxy.config.allow_origins))
                 // Turn "overloaded" into a 503, shed what is over the limit, limit.
                 .layer(HandleErrorLayer::new(|_: BoxError| async {
@@ -87,7 +99,8 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
         ),
         None => router.fallback(|| async { error(StatusCode::NOT_FOUND, "Not found") }),
     };
-    // The security headers every response carries, unless a route set its own.
+    // The security headers every response carries, unless a route set its own (the API sets
+    // a stricter CSP).
     let header =
         |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
     router.with_state(proxy).layer(

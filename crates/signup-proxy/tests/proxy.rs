@@ -681,6 +681,27 @@ async fn serves_static_files_with_security_headers() {
             .unwrap()
             .contains("<title>form</title>")
     );
+    // The API's answers, created or refused, hold customer data or say why not: never
+    // cached, and allowed to load nothing.
+    let created = setup.submit(&customer(1)).await;
+    let refused = setup
+        .post()
+        .header("origin", "https://evil.example")
+        .json(&customer(2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    for response in [created, refused] {
+        let headers = response.headers();
+        assert_eq!(headers["cache-control"], "no-store");
+        assert_eq!(
+            headers["content-security-policy"],
+            "default-src 'none'; frame-ancestors 'none'"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+    }
 }
 
 #[tokio::test]
