@@ -83,7 +83,7 @@ fn main() {
         println!("nginx not installed (apt-get install nginx): its comparison is skipped");
         &[Target::Direct, Target::Proxy]
     };
-    let run = |target: &Target, rate: Option<f64>, cores: Cores| {
+    let run = |target: &Target, rate: Option<f64>| {
         // A fresh emulator for every run: its database slows as it grows, and a target
         // measured against a fuller one would be measured against a slower upstream.
         let (emulator, emulator_task) = emulator_runtime.block_on(start_emulator());
@@ -93,7 +93,6 @@ fn main() {
                 format!("http://{emulator}/api/v0/customers"),
                 Hop::None,
                 rate,
-                cores,
             )),
             Target::Proxy => {
                 let (proxy, workers) = start_proxy(emulator);
@@ -102,7 +101,6 @@ fn main() {
                     format!("http://{proxy}/api/customers"),
                     Hop::Proxy,
                     rate,
-                    cores,
                 ));
                 // Ended before the next run, whose CPU count must not see its threads.
                 workers.stop().unwrap();
@@ -115,110 +113,38 @@ fn main() {
                     format!("http://{}/api/customers", nginx.address),
                     Hop::Nginx(nginx.child.id()),
                     rate,
-                    cores,
                 ))
             }
         };
         emulator_task.abort();
         report
     };
-    let split = cores() >= 2;
-    let phases = [
-        (None, Cores::Shared),
-        (None, Cores::Split),
-        (Some(FIXED_RATE), Cores::Shared),
-    ];
-    for (rate, cores) in phases {
-        if matches!(cores, Cores::Split) && !split {
-            println!("One core only: the hop cannot have a core of its own");
-            continue;
-        }
+    for rate in [None, Some(FIXED_RATE)] {
         // Rounds interleave the targets, so a slow moment of the machine does not fall on one.
         let mut runs: Vec<Vec<Report>> = targets.iter().map(|_| Vec::new()).collect();
         for _ in 0..ROUNDS {
             for (target, runs) in targets.iter().zip(&mut runs) {
-                runs.push(run(target, rate, cores));
+                runs.push(run(target, rate));
             }
         }
-        match (rate, cores) {
-            (None, Cores::Shared) => println!(
-                "Throughput, every core shared by the load, the emulator and the hop: \
-                 {CONNECTIONS} connections, each sending its next create when the last is \
-                 answered, {MEASURE:?} per run, median of {ROUNDS} runs, each against a fresh \
+        match rate {
+            None => println!(
+                "Throughput: {CONNECTIONS} connections, each sending its next create when the last \
+                 is answered, {MEASURE:?} per run, median of {ROUNDS} runs, each against a fresh \
                  emulator:"
             ),
-            (None, Cores::Split) => println!(
-                "Throughput, the load and the emulator on core 0 and the hop alone on core 1, as \
-                 when Devdraft is another machine (the same load otherwise):"
-            ),
-            (Some(rate), _) => println!(
+            Some(rate) => println!(
                 "Latency at a fixed {rate:.0} creates/s over {CONNECTIONS} connections (an open \
-                 loop, well below every target's capacity), every core shared, median of \
-                 {ROUNDS} runs:"
+                 loop, well below every target's capacity), median of {ROUNDS} runs:"
             ),
         }
-        report(&mut runs, rate.is_some(), cores);
-    }
-}
-
-/// The machine's cores, counted once before any thread is pinned (a pinned thread sees only
-/// its own).
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |cores| cores.get()))
-}
-
-/// Where the threads run.
-#[derive(Clone, Copy)]
-enum Cores {
-    /// Anywhere: the hop's CPU comes out of what the load and the emulator could use.
-    Shared,
-    /// The load and the emulator on core 0, the hop on core 1: nothing the hop spends is taken
-    /// from the emulator, as when the upstream is another machine. The direct runs leave core
-    /// 1 idle.
-    Split,
-}
-
-impl Cores {
-    /// Pins this process's threads, and nginx's, for one run; `Shared` undoes it.
-    fn apply(self, hop: Hop) {
-        // `proc`: the thread's or process's folder in /proc.
-        let pin = |tid: &str, cpus: &str, proc: &str| {
-            let pinned = Command::new("taskset")
-                .args(["-p", "-c", cpus, tid])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-            // A thread may end in between (a resolver's, an old emulator's).
-            let gone = !Path::new(proc).exists();
-            assert!(
-                gone || pinned.is_ok_and(|status| status.success()),
-                "taskset -p -c {cpus} {tid} failed"
-            );
-        };
-        let all = format!("0-{}", cores() - 1);
-        let (others, hop_cores) = match self {
-            Cores::Shared => (all.as_str(), all.as_str()),
-            Cores::Split => ("0", "1"),
-        };
-        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
-            let tid = task.file_name().to_string_lossy().into_owned();
-            let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-            let cpus = match name.starts_with("signup-proxy") {
-                true => hop_cores,
-                false => others,
-            };
-            pin(&tid, cpus, &format!("/proc/self/task/{tid}"));
-        }
-        if let Hop::Nginx(pid) = hop {
-            pin(&pid.to_string(), hop_cores, &format!("/proc/{pid}"));
-        }
+        report(&mut runs, rate.is_some());
     }
 }
 
 /// Prints the median run of each target (by throughput, or at a fixed rate by p99) and the
 /// proxy's ratios.
-fn report(runs: &mut [Vec<Report>], fixed_rate: bool, cores: Cores) {
+fn report(runs: &mut [Vec<Report>], fixed_rate: bool) {
     for runs in runs.iter_mut() {
         if fixed_rate {
             runs.sort_by_key(|run| run.p99);
@@ -270,7 +196,7 @@ fn report(runs: &mut [Vec<Report>], fixed_rate: bool, cores: Cores) {
         proxy.p50.saturating_sub(direct.p50),
         proxy.p99.saturating_sub(direct.p99)
     );
-    if !fixed_rate && matches!(cores, Cores::Shared) {
+    if !fixed_rate {
         // A busy machine shares its cores: a hop's CPU comes out of the load's and the
         // emulator's, so the throughput kept is about direct's CPU over direct's plus the hop's.
         println!(
@@ -427,14 +353,7 @@ impl Hop {
     }
 }
 
-async fn hammer(
-    name: &'static str,
-    url: String,
-    hop: Hop,
-    rate: Option<f64>,
-    cores: Cores,
-) -> Report {
-    cores.apply(hop);
+async fn hammer(name: &'static str, url: String, hop: Hop, rate: Option<f64>) -> Report {
     let credentials = matches!(hop, Hop::None);
     let (hop_before, all_before, start) = (hop.usage(), hop.all(), std::time::Instant::now());
     let report = load::run(&load::Load {
@@ -449,8 +368,8 @@ async fn hammer(
     })
     .await;
     let (wall, created) = (start.elapsed(), report.created.max(1) as f64);
-    Cores::Shared.apply(hop);
     let all = hop.all().since(&all_before).on_cpu;
+    let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
     let hop_cpu = (!matches!(hop, Hop::None)).then(|| {
         let mut usage = hop.usage().since(&hop_before);
         usage.on_cpu = usage.on_cpu.div_f64(created);
@@ -460,7 +379,7 @@ async fn hammer(
         name,
         hop_cpu,
         all_cpu: all.div_f64(created),
-        busy: all.as_secs_f64() / (wall.as_secs_f64() * crate::cores() as f64),
+        busy: all.as_secs_f64() / (wall.as_secs_f64() * cores as f64),
         per_second: report.per_second(),
         errors: report.errors,
         p50: report.percentile(0.5),
