@@ -11,8 +11,11 @@
 //!
 //! A load test, not criterion. Besides creates/s and latency percentiles it reports the CPU
 //! time per create of the hop in the middle (the proxy's threads, or the nginx process), which
-//! varies less than throughput. Everything shares the machine's cores: the load, the emulator
-//! and the hop, as any local measurement must.
+//! varies less than throughput, and its share in the kernel; and the CPU per create of
+//! everything, and how busy the machine was. Everything shares the machine's cores: the load,
+//! the emulator and the hop, as any local measurement must, so on a busy machine a hop's CPU
+//! is taken from the others' throughput; the report says how much CPU a hop could spend and
+//! still keep 90% of direct.
 
 use std::{
     net::SocketAddr,
@@ -198,9 +201,10 @@ fn report(runs: &mut [Vec<Report>], fixed_rate: bool) {
     );
     if !fixed_rate {
         // A busy machine shares its cores: a hop's CPU comes out of the load's and the
-        // emulator's, so the throughput kept is about direct's CPU over direct's plus the hop's.
+        // emulator's, so the throughput kept is about direct's CPU over direct's plus the hop's
+        // (a little more where the machine had idle moments).
         println!(
-            "  the CPU a hop may add per create to keep 90% of direct here: {:.1?}",
+            "  the CPU a hop may add per create to keep 90% of direct here: about {:.1?}",
             direct.all_cpu / 9
         );
     }
