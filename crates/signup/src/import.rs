@@ -601,31 +601,19 @@ fn write_report(
     {
         let mut writer = csv::Writer::from_writer(file);
         writer.write_record(["line", "status", "customer_id", "error"])?;
-        for Row {
-            line,
-            status,
-            id,
-            error,
-            errors,
-        } in rows
-        {
-            let errors = errors.map(serde_json::to_string).transpose()?;
-            let error = errors.as_deref().unwrap_or(error);
-            writer.write_record([line.to_string().as_str(), status, id.unwrap_or(""), error])?;
+        for row in rows {
+            let errors = row.errors.map(serde_json::to_string).transpose()?;
+            let error = errors.as_deref().unwrap_or(row.error);
+            let line = row.line.to_string();
+            writer.write_record([line.as_str(), row.status, row.id.unwrap_or(""), error])?;
         }
         writer.flush()?;
     } else {
         let mut file = file;
-        for Row {
-            line,
-            status,
-            id,
-            error,
-            errors,
-        } in rows
-        {
-            let row = serde_json::json!({"line": line, "status": status, "customer_id": id,
-                "errors": errors, "error": (!error.is_empty()).then_some(error)});
+        for row in rows {
+            let error = (!row.error.is_empty()).then_some(row.error);
+            let row = serde_json::json!({"line": row.line, "status": row.status,
+                "customer_id": row.id, "errors": row.errors, "error": error});
             writeln!(file, "{row}")?;
         }
         file.flush()?;
