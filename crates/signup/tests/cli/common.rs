@@ -6,6 +6,13 @@ use std::{
     process::{Child, ChildStdout, Command, Output, Stdio},
 };
 
+/// Asserts that `output`'s standard error contains `text`, showing all of it when not.
+#[track_caller]
+pub fn assert_stderr_contains(output: &Output, text: &str) {
+    let stderr = stderr(output);
+    assert!(stderr.contains(text), "{stderr}");
+}
+
 /// The `signup` binary, with no Devdraft configuration inherited from the environment.
 pub fn signup() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_signup"));

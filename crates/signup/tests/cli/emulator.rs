@@ -14,7 +14,9 @@ use std::{
 
 use serde_json::{Value, json};
 
-use super::common::{emulator_args, signup, start, stderr, temp_dir, total, with_credentials};
+use super::common::{
+    assert_stderr_contains, emulator_args, signup, start, temp_dir, total, with_credentials,
+};
 
 const KEY: &str = "cli-key";
 const SECRET: &str = "cli-secret";
@@ -80,21 +82,15 @@ fn prints_its_address_first_and_generated_credentials_that_work() {
 
 #[test]
 fn refuses_a_bad_fault_specification() {
-    let output = signup()
-        .args([
-            "emulator",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-            ":memory:",
-            "--faults",
-            "error-500=7",
-        ])
-        .output()
-        .unwrap();
+    let output = emulator_args(
+        signup(),
+        Path::new(":memory:"),
+        &["--faults", "error-500=7"],
+    )
+    .output()
+    .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let stderr = stderr(&output);
-    assert!(stderr.contains("invalid fault `error-500=7`"), "{stderr}");
+    assert_stderr_contains(&output, "invalid fault `error-500=7`");
 }
 
 #[test]

@@ -10,7 +10,9 @@ use std::{
 
 use serde_json::{Value, json};
 
-use super::common::{self, emulator_args, signal, start, stderr, temp_dir, with_credentials};
+use super::common::{
+    self, assert_stderr_contains, emulator_args, signal, start, stderr, temp_dir, with_credentials,
+};
 
 const KEY: &str = "import-key";
 const SECRET: &str = "import-secret";
@@ -98,11 +100,7 @@ fn imports_each_valid_customer_exactly_once_through_faults_and_a_kill() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("100 invalid"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "100 invalid");
     assert_eq!(
         total(&url, ""),
         valid_emails.len() as u64,
@@ -149,21 +147,13 @@ fn validates_only_on_a_dry_run_and_refuses_unreadable_input() {
         "some records are invalid: {}",
         stderr(&output)
     );
-    assert!(
-        stderr(&output).contains("1000 records, 100 invalid"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "1000 records, 100 invalid");
     std::fs::write(dir.join("broken.jsonl"), "{\"first_name\": \n").unwrap();
     let output = import(&dir.join("broken.jsonl"), "http://127.0.0.1:9", &[])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("broken.jsonl:1"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "broken.jsonl:1");
 }
 
 #[test]
@@ -180,11 +170,7 @@ fn keeps_within_the_upstream_rate_limit() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("130 created"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "130 created");
     assert!(
         stderr(&output).contains("; 0 rate-limited answers"),
         "paced, never refused: {}",
@@ -223,11 +209,7 @@ fn stops_cleanly_on_ctrl_c_and_resumes() {
     signal(&child, "INT");
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("interrupted"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "interrupted");
     let journal = std::fs::read_to_string(dir.join("customers.csv.signup-journal.jsonl")).unwrap();
     let done = journal.lines().count();
     assert!((4..60).contains(&done), "{done} journaled");
@@ -239,10 +221,9 @@ fn stops_cleanly_on_ctrl_c_and_resumes() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains(&format!("{} to send, {done} already done", 60 - done)),
-        "{}",
-        stderr(&output)
+    assert_stderr_contains(
+        &output,
+        &format!("{} to send, {done} already done", 60 - done),
     );
     assert_eq!(total(&url, ""), 60);
     upstream.kill().unwrap();

@@ -5,7 +5,9 @@ use std::{path::Path, thread, time::Duration};
 
 use serde_json::{Value, json};
 
-use super::common::{emulator_args, signal, signup, start, stderr, temp_dir, with_credentials};
+use super::common::{
+    assert_stderr_contains, emulator_args, signal, signup, start, temp_dir, with_credentials,
+};
 
 fn john() -> Value {
     json!({"first_name": "John", "last_name": "Doe", "phone_number": "+1-555-123-4567"})
@@ -45,10 +47,9 @@ fn refuses_an_upstream_without_credentials_and_credentials_as_flags() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let stderr = stderr(&output);
-    assert!(
-        stderr.contains("set DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET"),
-        "{stderr}"
+    assert_stderr_contains(
+        &output,
+        "set DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET",
     );
 
     let output = signup()

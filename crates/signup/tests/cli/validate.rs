@@ -11,7 +11,7 @@ use std::{
 
 use serde_json::{Value, json};
 
-use super::common::{signup, stderr};
+use super::common::{assert_stderr_contains, signup, stderr};
 
 const DOC_ERROR_400: &str = include_str!("../../../../../shared/fixtures/devdraft/error-400.json");
 
@@ -72,11 +72,7 @@ fn gives_the_documented_messages_for_the_doc_examples() {
     messages.sort_unstable();
     documented.sort_unstable();
     assert_eq!(messages, documented);
-    assert!(
-        stderr(&output).contains("2 records, 1 valid, 1 invalid"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "2 records, 1 valid, 1 invalid");
 }
 
 #[test]
@@ -105,11 +101,7 @@ fn names_the_line_of_malformed_json_lines() {
         2,
         "records before the bad line are still reported"
     );
-    let message = stderr(&output);
-    assert!(
-        message.contains("broken.jsonl:3: not valid JSON"),
-        "{message}"
-    );
+    assert_stderr_contains(&output, "broken.jsonl:3: not valid JSON");
 }
 
 #[test]
@@ -151,11 +143,7 @@ fn reads_csv_with_a_header_of_api_field_names() {
 fn refuses_csv_without_a_header_of_api_fields() {
     let output = validate_file("noheader.csv", "John,Doe,+15551234567\n");
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("noheader.csv:1: the first row must be a header"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "noheader.csv:1: the first row must be a header");
 }
 
 #[test]
@@ -165,10 +153,9 @@ fn names_the_line_of_a_ragged_or_non_utf8_csv_row() {
         "first_name,last_name,phone_number\nJohn,Doe,+15551234567\nAnn,Lee\n",
     );
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("ragged.csv:3: this row has 2 fields but the header has 3"),
-        "{}",
-        stderr(&output)
+    assert_stderr_contains(
+        &output,
+        "ragged.csv:3: this row has 2 fields but the header has 3",
     );
 
     let path = file(
@@ -177,11 +164,7 @@ fn names_the_line_of_a_ragged_or_non_utf8_csv_row() {
     );
     let output = signup().arg("validate").arg(&path).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("latin1.csv:2: not valid UTF-8"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "latin1.csv:2: not valid UTF-8");
 }
 
 #[test]
@@ -255,11 +238,7 @@ fn detects_the_format_from_the_content_of_stdin() {
             stderr(&output)
         );
         assert_eq!(lines(&output).len(), 2, "{input}");
-        assert!(
-            stderr(&output).contains("<stdin>: 2 records"),
-            "{}",
-            stderr(&output)
-        );
+        assert_stderr_contains(&output, "<stdin>: 2 records");
     }
 }
 
@@ -287,11 +266,7 @@ fn reports_a_missing_file_with_exit_two() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("cannot read /nonexistent/customers.csv"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "cannot read /nonexistent/customers.csv");
 }
 
 #[test]
