@@ -63,8 +63,8 @@ impl Workers {
         workers: std::num::NonZeroUsize,
         mut config: Config,
     ) -> Result<Workers, StartError> {
-        let limiter = Arc::new(limit::MemoryRateLimiter::new(config.rate_limit));
-        let budget = Arc::new(limit::MemoryRateLimiter::new(config.upstream_budget));
+        let limiter = limit::in_memory(config.rate_limit);
+        let budget = limit::in_memory(config.upstream_budget);
         config.max_concurrency = config.max_concurrency.div_ceil(workers.get());
         listener.set_nonblocking(true).map_err(StartError::Worker)?;
         let (stop, stopped) = tokio::sync::watch::channel(());
@@ -169,8 +169,8 @@ pub struct Proxy {
     config: Config,
     client: Client,
     keys: idempotency::KeyDeriver,
-    limiter: Arc<dyn limit::RateLimiter>,
-    budget: Arc<dyn limit::RateLimiter>,
+    limiter: limit::Limiter,
+    budget: limit::Limiter,
     audit: audit::AuditLog,
 }
 
@@ -202,17 +202,17 @@ impl std::error::Error for StartError {}
 impl Proxy {
     /// A proxy for `config`, rate-limiting in memory.
     pub fn new(config: Config) -> Result<Proxy, StartError> {
-        let limiter = Arc::new(limit::MemoryRateLimiter::new(config.rate_limit));
-        let budget = Arc::new(limit::MemoryRateLimiter::new(config.upstream_budget));
+        let limiter = limit::in_memory(config.rate_limit);
+        let budget = limit::in_memory(config.upstream_budget);
         Self::with_limiters(config, limiter, budget)
     }
 
     /// A proxy whose rate-limit state lives in `limiter` (per client IP) and `budget` (per
-    /// Devdraft client key), which several instances can share.
+    /// Devdraft client key), which several instances can share; `None` limits nothing.
     pub fn with_limiters(
         config: Config,
-        limiter: Arc<dyn limit::RateLimiter>,
-        budget: Arc<dyn limit::RateLimiter>,
+        limiter: limit::Limiter,
+        budget: limit::Limiter,
     ) -> Result<Proxy, StartError> {
         let client = Client::new(config.upstream.clone())
             .map_err(|error| StartError::Client(error.to_string()))?;

@@ -1,7 +1,16 @@
 //! Rate limits behind one small trait, so state can move to a shared store (Redis is planned)
 //! when the proxy runs as several instances; in memory today.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
+
+/// A limiter, or `None` for no limit: a limit that is off costs a request nothing (no key
+/// formatted, no clock read).
+pub type Limiter = Option<Arc<dyn RateLimiter>>;
+
+/// A limiter in this process's memory of `per_minute` requests per key; `None` for 0 (off).
+pub fn in_memory(per_minute: u32) -> Limiter {
+    (per_minute > 0).then(|| Arc::new(MemoryRateLimiter::new(per_minute)) as Arc<dyn RateLimiter>)
+}
 
 /// The key a client IP is counted under: the address, or for IPv6 its /64 (one host can
 /// rotate through a whole /64, so counting addresses would let it through).

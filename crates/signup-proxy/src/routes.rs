@@ -252,10 +252,8 @@ async fn answer(
     body: Result<Bytes, BytesRejection>,
     email: &mut Option<String>,
 ) -> Answer {
-    // Off (0) costs nothing: no key formatted, no clock read.
-    if proxy.config.rate_limit > 0
-        && let Verdict::Deny { retry_after } =
-            proxy.limiter.check(&crate::limit::ip_key(ip), now_unix())
+    if let Some(limiter) = &proxy.limiter
+        && let Verdict::Deny { retry_after } = limiter.check(&crate::limit::ip_key(ip), now_unix())
     {
         return Answer::error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -329,10 +327,9 @@ async fn answer(
         // Already normalized (trimmed, lower-cased) for upstream.
         email.clone_from(&request.email);
     }
-    if proxy.config.upstream_budget > 0
-        && let Verdict::Deny { retry_after } = proxy
-            .budget
-            .check(&proxy.config.upstream.client_key, now_unix())
+    if let Some(budget) = &proxy.budget
+        && let Verdict::Deny { retry_after } =
+            budget.check(&proxy.config.upstream.client_key, now_unix())
     {
         return Answer::error(
             StatusCode::SERVICE_UNAVAILABLE,
