@@ -106,17 +106,18 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
 struct ClientKey(String);
 
 async fn rate_limit(State(emulator): State<Shared>, request: Request, next: Next) -> Response {
+    let now = now_unix();
+    // The key is borrowed from the request only while it is counted.
     let key = request
         .headers()
         .get(headers::CLIENT_KEY)
         .and_then(|key| key.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let Some(window) = emulator.limiter.hit(&key, now_unix()) else {
+        .unwrap_or("");
+    let Some(window) = emulator.limiter.hit(key, now) else {
         return next.run(request).await;
     };
     let mut response = if window.limited {
-        let retry_after = window.retry_after(now_unix());
+        let retry_after = window.retry_after(now);
         let mut response = (
             StatusCode::TOO_MANY_REQUESTS,
             Json(RateLimitBody::new(retry_after)),
