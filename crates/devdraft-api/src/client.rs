@@ -21,6 +21,12 @@ use crate::{
     headers, paths,
 };
 
+// Built at compile time: a name given as text is checked and copied on every request.
+const CLIENT_KEY: HeaderName = HeaderName::from_static(headers::CLIENT_KEY);
+const CLIENT_SECRET: HeaderName = HeaderName::from_static(headers::CLIENT_SECRET);
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static(headers::IDEMPOTENCY_KEY);
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
 /// How hard to try.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -280,14 +286,10 @@ impl Client {
         let built = Request::builder()
             .method(Method::POST)
             .uri(self.url.clone())
-            .header(header::CONTENT_TYPE, "application/json")
-            // Static names: a name given as text is parsed and copied on every request.
-            .header(HeaderName::from_static(headers::CLIENT_KEY), key)
-            .header(HeaderName::from_static(headers::CLIENT_SECRET), secret)
-            .header(
-                HeaderName::from_static(headers::IDEMPOTENCY_KEY),
-                idempotency_key,
-            )
+            .header(header::CONTENT_TYPE, JSON)
+            .header(CLIENT_KEY, key)
+            .header(CLIENT_SECRET, secret)
+            .header(IDEMPOTENCY_KEY, idempotency_key)
             .body(Full::new(body));
         let Ok(built) = built else {
             // Only an idempotency key with characters a header cannot hold gets here (callers

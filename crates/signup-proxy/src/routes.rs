@@ -36,6 +36,9 @@ use crate::{
 
 type Shared = Arc<Proxy>;
 
+/// The header that names a request in the audit trail (built at compile time).
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// The largest body `POST /api/customers` takes.
 pub const MAX_BODY: usize = 16 * 1024;
 
@@ -232,9 +235,7 @@ async fn create(State(proxy): State<Shared>, request: Request) -> Response {
             .into_response(),
     };
     if let Ok(id) = HeaderValue::from_str(request_id) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), id);
+        response.headers_mut().insert(REQUEST_ID, id);
     }
     if let Some(wait) = answer.retry_after {
         response.headers_mut().insert(
