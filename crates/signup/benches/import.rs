@@ -54,14 +54,14 @@ fn main() {
         report: Some(dir.join("report.csv")),
         phone_format: PhoneFormat::Entered,
     };
-    let cpu_before = cpu::cpu_time("self", |thread| thread.starts_with("import"));
+    let importer = |thread: &str| thread.starts_with("import");
+    let cpu_before = cpu::usage("self", importer);
     let start = Instant::now();
     let summary = import_runtime
         .block_on(run(options, std::future::pending()))
         .unwrap();
     let elapsed = start.elapsed();
-    let cpu =
-        cpu::cpu_time("self", |thread| thread.starts_with("import")).saturating_sub(cpu_before);
+    let cpu = cpu::usage("self", importer).since(&cpu_before).on_cpu;
     assert_eq!(summary.created, RECORDS as u64);
     println!(
         "signup import: {RECORDS} records end to end in {elapsed:.2?}: {:.0} creates/s",

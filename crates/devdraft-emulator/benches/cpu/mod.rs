@@ -44,7 +44,6 @@ pub struct Threads(HashMap<String, Usage>);
 impl Threads {
     /// What these threads used since `before`. By thread: a thread that ended in between
     /// takes its time with it, and a sum over the threads alive at each end would miss it.
-    #[allow(dead_code, reason = "the import benchmark reads only `on_cpu`")]
     pub fn since(&self, before: &Threads) -> Usage {
         self.0
             .iter()
@@ -98,10 +97,4 @@ pub fn usage(pid: &str, matches: impl Fn(&str) -> bool) -> Threads {
             (task.file_name().to_string_lossy().into_owned(), usage)
         });
     Threads(threads.collect())
-}
-
-/// CPU time used so far by the threads of process `pid` whose name `matches` (alive now).
-#[allow(dead_code, reason = "the proxy's benchmark reads `usage`")]
-pub fn cpu_time(pid: &str, matches: impl Fn(&str) -> bool) -> Duration {
-    usage(pid, matches).since(&Threads::default()).on_cpu
 }
