@@ -94,6 +94,16 @@ impl Setup {
             .unwrap()
     }
 
+    /// Submits `body` from a page of `origin` (the browser's `Origin` header).
+    async fn submit_with_origin(&self, origin: impl AsRef<str>, body: &Value) -> Response {
+        self.post()
+            .header("origin", origin.as_ref())
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Submits `body` as if through a proxy that sent `x-forwarded-for: forwarded`.
     async fn submit_from(&self, forwarded: impl AsRef<str>, body: &Value) -> Response {
         self.post()
@@ -390,12 +400,8 @@ async fn allows_same_origin_and_listed_origins_and_refuses_others() {
     .await;
     let host = setup.proxy.trim_start_matches("http://").to_owned();
     let response = setup
-        .post()
-        .header("origin", format!("http://{host}"))
-        .json(&customer(1))
-        .send()
-        .await
-        .unwrap();
+        .submit_with_origin(format!("http://{host}"), &customer(1))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED, "same origin");
     assert!(
         !response
@@ -404,12 +410,8 @@ async fn allows_same_origin_and_listed_origins_and_refuses_others() {
     );
 
     let response = setup
-        .post()
-        .header("origin", "https://shop.example")
-        .json(&customer(2))
-        .send()
-        .await
-        .unwrap();
+        .submit_with_origin("https://shop.example", &customer(2))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(
         response.headers()["access-control-allow-origin"],
@@ -454,13 +456,7 @@ async fn allows_same_origin_and_listed_origins_and_refuses_others() {
         "null",
         "https://shop.example.evil.example",
     ] {
-        let response = setup
-            .post()
-            .header("origin", origin)
-            .json(&customer(3))
-            .send()
-            .await
-            .unwrap();
+        let response = setup.submit_with_origin(origin, &customer(3)).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{origin}");
         assert!(
             !response
@@ -685,12 +681,8 @@ async fn serves_static_files_with_security_headers() {
     // cached, and allowed to load nothing.
     let created = setup.submit(&customer(1)).await;
     let refused = setup
-        .post()
-        .header("origin", "https://evil.example")
-        .json(&customer(2))
-        .send()
-        .await
-        .unwrap();
+        .submit_with_origin("https://evil.example", &customer(2))
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     for response in [created, refused] {
@@ -724,13 +716,8 @@ async fn serves_widget_files_to_any_origin_but_keeps_the_api_guarded() {
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     // The API still refuses that origin, which is not in --allow-origin.
     let response = setup
-        .http
-        .post(format!("{}/api/customers", setup.proxy))
-        .header("origin", "https://shop.example")
-        .json(&customer(1))
-        .send()
-        .await
-        .unwrap();
+        .submit_with_origin("https://shop.example", &customer(1))
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(
         !response
