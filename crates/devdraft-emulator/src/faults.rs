@@ -45,12 +45,7 @@ pub struct FaultSpecError {
 impl Faults {
     /// Reads a specification; an empty one turns faults on for the header only.
     pub fn parse(spec: &str) -> Result<Faults, FaultSpecError> {
-        let mut faults = Faults {
-            drop_after_commit: 0.0,
-            error_500: 0.0,
-            delay: None,
-            rng: Mutex::default(),
-        };
+        let (mut drop_after_commit, mut error_500, mut delay) = (0.0, 0.0, None);
         let (mut rng, mut first) = (fastrand::Rng::new(), None);
         for item in spec
             .split(',')
@@ -67,8 +62,8 @@ impl Faults {
                 _ => Err(error("the fraction must be a number from 0 to 1")),
             };
             match name {
-                "drop-after-commit" => faults.drop_after_commit = fraction(value)?,
-                "error-500" => faults.error_500 = fraction(value)?,
+                "drop-after-commit" => drop_after_commit = fraction(value)?,
+                "error-500" => error_500 = fraction(value)?,
                 "delay-ms" => {
                     let (ms, rate) = value
                         .split_once('@')
@@ -76,7 +71,7 @@ impl Faults {
                     let ms = ms
                         .parse()
                         .map_err(|_| error("the delay must be whole milliseconds"))?;
-                    faults.delay = Some((Duration::from_millis(ms), fraction(rate)?));
+                    delay = Some((Duration::from_millis(ms), fraction(rate)?));
                 }
                 "seed" => {
                     let seed = value
@@ -94,8 +89,12 @@ impl Faults {
                 _ => return Err(error("unknown fault")),
             }
         }
-        faults.rng = Mutex::new((rng, first));
-        Ok(faults)
+        Ok(Faults {
+            drop_after_commit,
+            error_500,
+            delay,
+            rng: Mutex::new((rng, first)),
+        })
     }
 
     /// What happens to one create: the header's fault if it names one, else the dice.
