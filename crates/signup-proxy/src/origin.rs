@@ -79,7 +79,10 @@ fn verdict(allowed: &[String], request: &Request) -> Verdict {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Verdict::Pass;
     };
-    let text = origin.to_str().unwrap_or_default();
+    // No browser sends an origin that is not visible ASCII: refused, never compared.
+    let Ok(text) = origin.to_str() else {
+        return Verdict::Refuse;
+    };
     if allowed.iter().any(|allowed| allowed == text) {
         return Verdict::Cors(Cors {
             origin: origin.clone(),
