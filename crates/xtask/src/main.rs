@@ -22,7 +22,7 @@ cargo xtask <task>
 
 tasks:
   setup      install what builds and tests need (wasm32 target, wasm-bindgen-cli, trunk,
-             binaryen, Chromium and chromedriver), only what is missing
+             binaryen, esbuild, axe-core, Chromium and chromedriver), only what is missing
   test       setup, then every check CI runs: fmt, clippy (native and wasm32), doc, tests
              (native and in headless Chromium)
   bench      every benchmark (criterion); arguments after `--` go to criterion
@@ -30,7 +30,8 @@ tasks:
   js-test    build the package, then run its Node and headless Chromium tests
   bench-js   the JavaScript package against valibot and zod (ns/record), and its size
   sdk        the official Python SDK (PyPI devdraft) against `signup emulator`
-  dist       build the release widget and demo page into dist/ (Trunk, wasm-opt -Oz)
+  dist       build the release widget and demo page into dist/ (Trunk, wasm-opt -Oz, the
+             JavaScript and CSS bundled and minified by esbuild)
   serve      dist, then `signup serve --static-dir dist` with the built-in emulator; arguments
              after `--` go to `signup serve` (e.g. `-- --listen 127.0.0.1:0`)
   gen-phone  regenerate the phone calling-code table from libphonenumber-js metadata
@@ -46,21 +47,17 @@ fn main() -> Result<()> {
     let rest = rest.strip_prefix(&["--".to_owned()]).unwrap_or(rest);
     // The tasks that build for the browser need the pinned toolchain, and those that run one
     // need the browser too; each sets up once here rather than in every nested step.
+    let (all_tools, build_tools) = (|| setup::run(&sh), || setup::build_tools(&sh));
     match task {
-        "setup" | "test" | "js-test" => setup::run(&sh)?,
-        "dist" | "serve" | "js" | "bench-js" => setup::build_tools(&sh)?,
-        _ => {}
-    }
-    match task {
-        "setup" => Ok(()),
-        "test" => test::run(&sh),
+        "setup" => all_tools(),
+        "test" => all_tools().and_then(|()| test::run(&sh)),
         "bench" => bench::run(&sh, rest),
-        "dist" => serve::dist(&sh),
-        "serve" => serve::serve(&sh, rest),
-        "js" => js::run(&sh),
+        "dist" => build_tools().and_then(|()| serve::dist(&sh)),
+        "serve" => build_tools().and_then(|()| serve::serve(&sh, rest)),
+        "js" => build_tools().and_then(|()| js::run(&sh)),
         "sdk" => sdk::run(&sh),
-        "js-test" => js::test(&sh),
-        "bench-js" => js::bench(&sh),
+        "js-test" => all_tools().and_then(|()| js::test(&sh)),
+        "bench-js" => build_tools().and_then(|()| js::bench(&sh)),
         "gen-phone" => gen_phone::run(&sh),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
