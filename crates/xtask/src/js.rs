@@ -80,9 +80,9 @@ pub(crate) fn bench(sh: &Shell) -> Result<()> {
     for tool in [setup::VALIBOT, setup::ZOD] {
         setup::npm_tool(sh, &tool)?;
         modules.push(format!(
-            "{}/{}/node_modules",
+            "{}/{}",
             sh.current_dir().display(),
-            tool.dir
+            tool.modules_dir()
         ));
     }
     let records: Vec<serde_json::Value> = crate::sample::bodies(0x5eed, 10_000)

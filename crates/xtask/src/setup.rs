@@ -19,14 +19,19 @@ pub(crate) struct NpmTool {
 }
 
 impl NpmTool {
+    /// Its `node_modules` folder, where Node resolves its imports.
+    pub(crate) fn modules_dir(&self) -> String {
+        format!("{}/node_modules", self.dir)
+    }
+
     /// The folder of its executables (`node_modules/.bin`), for PATH.
     pub(crate) fn bin_dir(&self) -> String {
-        format!("{}/node_modules/.bin", self.dir)
+        format!("{}/.bin", self.modules_dir())
     }
 
     /// The installed package's folder.
     pub(crate) fn package_dir(&self) -> String {
-        format!("{}/node_modules/{}", self.dir, self.package)
+        format!("{}/{}", self.modules_dir(), self.package)
     }
 }
 
