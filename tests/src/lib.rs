@@ -240,21 +240,27 @@ impl Stack {
                 .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
                 .unwrap_or_else(|| "panicked".to_owned())),
         };
-        if let Err(message) = outcome {
-            let artifacts = root().join("target").join("e2e-artifacts");
-            let _ = std::fs::create_dir_all(&artifacts);
-            let shot = artifacts.join(format!("{}.png", self.name));
-            let _ = self.driver.screenshot(&shot).await;
-            let log_path = artifacts.join(format!("{}.console.log", self.name));
-            let _ = std::fs::write(&log_path, self.console_log().await);
-            let _ = self.driver.clone().quit().await;
-            panic!(
-                "{message}\n(screenshot: {}, console: {})",
-                shot.display(),
-                log_path.display()
-            );
-        }
+        // Saved while the browser still runs; it is quit once, whatever the outcome.
+        let failure = match outcome {
+            Ok(()) => None,
+            Err(message) => {
+                let artifacts = root().join("target").join("e2e-artifacts");
+                let _ = std::fs::create_dir_all(&artifacts);
+                let shot = artifacts.join(format!("{}.png", self.name));
+                let _ = self.driver.screenshot(&shot).await;
+                let log_path = artifacts.join(format!("{}.console.log", self.name));
+                let _ = std::fs::write(&log_path, self.console_log().await);
+                Some(format!(
+                    "{message}\n(screenshot: {}, console: {})",
+                    shot.display(),
+                    log_path.display()
+                ))
+            }
+        };
         let _ = self.driver.clone().quit().await;
+        if let Some(failure) = failure {
+            panic!("{failure}");
+        }
     }
 
     /// The browser console so far, one line per message (chromedriver's log endpoint).
