@@ -567,6 +567,15 @@ impl SignupPage {
         value.as_str().unwrap_or_default().to_owned()
     }
 
+    /// A field's current value (its `value` property, which typing changes), if it has one.
+    pub async fn value_of(&self, name: &str) -> Option<String> {
+        self.field(name)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_default()
+    }
+
     /// An attribute of a field.
     pub async fn attr_of(&self, name: &str, attribute: &str) -> Option<String> {
         self.field(name)

@@ -53,12 +53,7 @@ async fn registering_creates_one_normalized_customer_and_says_so() {
                 created[0]["detail"]["id"] == customer.id.as_str(),
                 "the event carries the id: {events:?}"
             );
-            let value = page
-                .field("first_name")
-                .await
-                .prop("value")
-                .await
-                .unwrap_or_default();
+            let value = page.value_of("first_name").await;
             ensure!(
                 value.as_deref() == Some(""),
                 "the form is cleared: {value:?}"
@@ -115,10 +110,10 @@ async fn live_checks_show_the_documented_messages_after_blur() {
             );
             page.field("first_name").await.click().await?;
             page.leave("first_name").await;
+            let first_error = page.error_of("first_name").await;
             ensure!(
-                page.error_of("first_name").await == "First name is required",
-                "after blur: {}",
-                page.error_of("first_name").await
+                first_error == "First name is required",
+                "after blur: {first_error}"
             );
             ensure!(
                 page.attr_of("first_name", "aria-invalid").await.as_deref() == Some("true"),
@@ -134,11 +129,10 @@ async fn live_checks_show_the_documented_messages_after_blur() {
             );
             page.type_into("phone_number", "555 123").await;
             page.leave("phone_number").await;
+            let phone_error = page.error_of("phone_number").await;
             ensure!(
-                page.error_of("phone_number").await
-                    == "Phone number must start with + and a country code",
-                "phone: {}",
-                page.error_of("phone_number").await
+                phone_error == "Phone number must start with + and a country code",
+                "phone: {phone_error}"
             );
             // Fixing a field clears its error as the user types.
             page.type_into("first_name", "Ann").await;
@@ -273,12 +267,7 @@ async fn a_reload_during_a_stalled_submit_resubmits_with_the_same_key() {
             page.driver.refresh().await?;
             let page = stack.page().await;
             // The interrupted entry comes back; submitting again reuses its key.
-            let first = page
-                .field("first_name")
-                .await
-                .prop("value")
-                .await
-                .unwrap_or_default();
+            let first = page.value_of("first_name").await;
             ensure!(
                 first.as_deref() == Some(ANN.first_name),
                 "restored: {first:?}"
