@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use customer_validation::{
-    CustomerType, Field, Input, RawCustomer, RawValue, limits, validate, validate_field,
+    CustomerType, Field, Input, RawCustomer, limits, validate, validate_field,
 };
 use js_sys::{Array, JSON, Object, Reflect};
 use leptos::{ev, html, prelude::*, task::spawn_local};
@@ -121,7 +121,7 @@ pub fn SignupForm(
     let id = format!("signup-{}", INSTANCES.fetch_add(1, Ordering::Relaxed));
     let fields = TEXT_FIELDS.map(|spec| FieldState::new(spec.field));
     let email = fields[3];
-    let customer_type = RwSignal::new(CustomerType::Individual.as_str().to_owned());
+    let customer_type = RwSignal::new(CustomerType::default().as_str().to_owned());
     let consent_given = RwSignal::new(false);
     let consent_error = RwSignal::new(false);
     // Errors the form cannot show at a field (an embedder's invalid status, a server message
@@ -217,7 +217,7 @@ pub fn SignupForm(
         let mut raw = RawCustomer::default();
         for (field, value) in &entry {
             // A blank email is no email to the rules, as in the payload below.
-            raw.set(*field, RawValue::Str(value.as_str().into()));
+            raw.set(*field, value.as_str().into());
         }
         let errors = validate(&raw).err();
         let options_now = options.read_value();
@@ -263,7 +263,7 @@ pub fn SignupForm(
                     for state in fields {
                         state.reset();
                     }
-                    customer_type.set(CustomerType::Individual.as_str().to_owned());
+                    customer_type.set(CustomerType::default().as_str().to_owned());
                     consent_given.set(false);
                     submitted.set(false);
                     status_text.set(options.text(Text::Success));
