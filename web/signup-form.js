@@ -44,7 +44,7 @@ export function mount(element, options = {}) {
     unmount() {
       unmounted = true;
       if (handle) {
-        handle.unmount();
+        // Freeing the handle unmounts the form.
         handle.free();
         handle = undefined;
       }
