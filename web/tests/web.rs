@@ -29,6 +29,25 @@ impl Form {
         Form { container, handle }
     }
 
+    /// Catches the `name` events that bubble out of the form, until the listener is dropped.
+    fn listen(&self, name: &'static str) -> Listener {
+        let detail = std::rc::Rc::new(std::cell::RefCell::new(None::<JsValue>));
+        let seen = detail.clone();
+        let closure =
+            Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+                *seen.borrow_mut() = Some(event.detail());
+            });
+        self.container
+            .add_event_listener_with_callback(name, closure.as_ref().unchecked_ref())
+            .unwrap();
+        Listener {
+            target: self.container.clone(),
+            name,
+            detail,
+            closure,
+        }
+    }
+
     fn find(&self, selector: &str) -> Option<Element> {
         self.container.query_selector(selector).unwrap()
     }
@@ -317,25 +336,11 @@ async fn consent_checkbox_appears_with_an_email_and_is_required() {
 async fn a_refused_submission_dispatches_customer_error_and_keeps_its_key() {
     // The test server has no such route: the answer is a 404, which is final.
     let form = Form::mount(&[("endpoint", JsValue::from_str("/no-such-endpoint"))]).await;
-    let detail = std::rc::Rc::new(std::cell::RefCell::new(None::<JsValue>));
-    let seen = detail.clone();
-    let listener =
-        Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
-            *seen.borrow_mut() = Some(event.detail());
-        });
     // On the container: the event bubbles out of the form.
-    form.container
-        .add_event_listener_with_callback("customer-error", listener.as_ref().unchecked_ref())
-        .unwrap();
+    let listener = form.listen("customer-error");
     form.fill_required().await;
     form.submit().await;
-    for _ in 0..500 {
-        if detail.borrow().is_some() {
-            break;
-        }
-        sleep(20).await;
-    }
-    let detail = detail.borrow().clone().unwrap_or_else(|| {
+    let detail = listener.wait(500).await.unwrap_or_else(|| {
         panic!(
             "customer-error was not dispatched; summary: {:?}, status {:?}, alert: {:?}",
             form.get(".signup-summary").outer_html(),
@@ -364,9 +369,6 @@ async fn a_refused_submission_dispatches_customer_error_and_keeps_its_key() {
         .expect("key kept");
     assert_eq!(key.len(), 36);
     assert_eq!(&key[14..15], "4", "a UUID v4: {key}");
-    form.container
-        .remove_event_listener_with_callback("customer-error", listener.as_ref().unchecked_ref())
-        .unwrap();
     storage.clear().unwrap();
 }
 
@@ -387,31 +389,15 @@ async fn retries_a_busy_answer_with_the_same_key_then_confirms() {
     );
     Reflect::set(&window, &"fetch".into(), &stub).unwrap();
     let form = Form::mount(&[("endpoint", JsValue::from_str("/retry-endpoint"))]).await;
-    let created = std::rc::Rc::new(std::cell::RefCell::new(None::<JsValue>));
-    let seen = created.clone();
-    let listener =
-        Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
-            *seen.borrow_mut() = Some(event.detail());
-        });
-    form.container
-        .add_event_listener_with_callback("customer-created", listener.as_ref().unchecked_ref())
-        .unwrap();
+    let listener = form.listen("customer-created");
     form.fill_required().await;
     form.submit().await;
-    for _ in 0..250 {
-        if created.borrow().is_some() {
-            break;
-        }
-        sleep(20).await;
-    }
+    let created = listener.wait(250).await;
     Reflect::set(&window, &"fetch".into(), &original).unwrap();
     let keys = js_sys::Array::from(&Reflect::get(&window, &"__keys".into()).unwrap());
     assert_eq!(keys.length(), 2, "one retry");
     assert_eq!(keys.get(0), keys.get(1), "the same idempotency key");
-    let detail = created
-        .borrow()
-        .clone()
-        .expect("customer-created was dispatched");
+    let detail = created.expect("customer-created was dispatched");
     assert_eq!(
         Reflect::get(&detail, &"id".into())
             .unwrap()
@@ -433,9 +419,6 @@ async fn retries_a_busy_answer_with_the_same_key_then_confirms() {
         None,
         "the key is forgotten once the customer exists"
     );
-    form.container
-        .remove_event_listener_with_callback("customer-created", listener.as_ref().unchecked_ref())
-        .unwrap();
 }
 
 #[test]
@@ -446,6 +429,35 @@ async fn unmount_removes_the_form() {
     settle().await;
     assert!(form.find("form").is_none());
     form.handle.unmount();
+}
+
+/// Events of one name on a form's container (see [`Form::listen`]).
+struct Listener {
+    target: HtmlElement,
+    name: &'static str,
+    detail: std::rc::Rc<std::cell::RefCell<Option<JsValue>>>,
+    closure: Closure<dyn FnMut(web_sys::CustomEvent)>,
+}
+
+impl Listener {
+    /// The latest event's detail, polling every 20 ms up to `tries` times until there is one.
+    async fn wait(&self, tries: u32) -> Option<JsValue> {
+        for _ in 0..tries {
+            if self.detail.borrow().is_some() {
+                break;
+            }
+            sleep(20).await;
+        }
+        self.detail.borrow().clone()
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.name, self.closure.as_ref().unchecked_ref());
+    }
 }
 
 async fn sleep(ms: i32) {
