@@ -66,6 +66,28 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Retries.
     pub retry: RetryPolicy,
+    /// Told of every attempt (the proxy's metrics); `None` by default.
+    pub observer: Option<std::sync::Arc<dyn Observer>>,
+}
+
+/// Told of every attempt a create makes, as it ends.
+pub trait Observer: Send + Sync {
+    /// One attempt ended.
+    fn attempt(&self, report: &AttemptReport);
+}
+
+/// One attempt of a create, as an [`Observer`] hears of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptReport {
+    /// 0 for the first attempt, 1 for the first retry, ...
+    pub number: u32,
+    /// The answer's status, or `None` when none came (then `failure` says why).
+    pub status: Option<u16>,
+    /// What the attempt left to retry, if anything.
+    pub failure: Option<Failure>,
+    /// From sending the request to reading the whole answer (or giving up).
+    pub elapsed: Duration,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -93,6 +115,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
+            observer: None,
         }
     }
 }
@@ -256,7 +279,22 @@ impl Client {
             let timeout = self.config.request_timeout.min(left);
             // Boxed: an attempt's state is large, and futures are moved whole as they are
             // wrapped, so this keeps every future above it small.
-            match Box::pin(self.attempt(body.clone(), idempotency_key, timeout)).await {
+            let sent = Instant::now();
+            let mut status = None;
+            let result =
+                Box::pin(self.attempt(body.clone(), idempotency_key, timeout, &mut status)).await;
+            if let Some(observer) = &self.config.observer {
+                observer.attempt(&AttemptReport {
+                    number: attempt,
+                    status,
+                    failure: match &result {
+                        Attempt::Retry { failure, .. } => Some(*failure),
+                        Attempt::Done(_) => None,
+                    },
+                    elapsed: sent.elapsed(),
+                });
+            }
+            match result {
                 Attempt::Done(outcome) => return outcome,
                 Attempt::Retry { failure, after } => {
                     last = failure;
@@ -279,7 +317,13 @@ impl Client {
 
     /// One request and its answer, within `timeout`: the request timeout, or what is left of
     /// the deadline when that is sooner (one timer per attempt, not one for each).
-    async fn attempt(&self, body: Bytes, idempotency_key: &str, timeout: Duration) -> Attempt {
+    async fn attempt(
+        &self,
+        body: Bytes,
+        idempotency_key: &str,
+        timeout: Duration,
+        status: &mut Option<u16>,
+    ) -> Attempt {
         let Some((key, secret)) = &self.credentials else {
             return Attempt::Done(CreateOutcome::Failed(Failure::Unauthorized));
         };
@@ -326,6 +370,7 @@ impl Client {
                 };
             }
         };
+        *status = Some(response.status.as_u16());
         let status = response.status;
         let number = |name: &str| {
             response

@@ -21,6 +21,11 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod rate_limit;
+#[cfg(feature = "server")]
+mod server;
+
+#[cfg(feature = "server")]
+pub use server::error_response;
 
 use customer_validation::{Customer as Normalized, CustomerType, Status};
 use serde::{Deserialize, Serialize};

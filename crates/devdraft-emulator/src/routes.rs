@@ -16,7 +16,7 @@ use customer_validation::{Field, RawCustomer, Status, validate};
 use devdraft_api::rate_limit::now_unix;
 use devdraft_api::{
     Customer, CustomerList, HttpErrorBody, IdempotencyErrorBody, RateLimitBody,
-    ValidationErrorBody, headers, paths,
+    ValidationErrorBody, error_response, headers, paths,
 };
 use serde_json::{Value, json};
 use time::{OffsetDateTime, format_description::BorrowedFormatItem, macros::format_description};
@@ -65,15 +65,6 @@ fn json_response(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-fn http_error(status: StatusCode, message: impl Into<String>) -> Response {
-    let reason = status.canonical_reason().unwrap_or("Error");
-    (
-        status,
-        Json(HttpErrorBody::new(status.as_u16(), reason, message)),
-    )
-        .into_response()
-}
-
 fn bad_request(messages: Vec<String>) -> Response {
     (
         StatusCode::BAD_REQUEST,
@@ -84,18 +75,18 @@ fn bad_request(messages: Vec<String>) -> Response {
 
 fn internal_error(error: impl std::fmt::Display) -> Response {
     tracing::error!(%error, "emulator failure");
-    http_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
 }
 
 async fn not_found(method: Method, uri: Uri) -> Response {
-    http_error(
+    error_response(
         StatusCode::NOT_FOUND,
         format!("Cannot {method} {}", uri.path()),
     )
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    http_error(
+    error_response(
         StatusCode::METHOD_NOT_ALLOWED,
         format!("Cannot {method} {}", uri.path()),
     )
@@ -167,7 +158,7 @@ async fn authenticate(
             request.extensions_mut().insert(ClientKey(key));
             next.run(request).await
         }
-        None => http_error(
+        None => error_response(
             StatusCode::UNAUTHORIZED,
             "Invalid or missing client credentials",
         ),
@@ -284,7 +275,7 @@ async fn create(
         ),
     };
     if plan.error_500 {
-        return http_error(
+        return error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal server error (injected fault)",
         );
@@ -324,7 +315,7 @@ async fn create(
         match hangup {
             Some(Extension(hangup)) => hangup.now().await,
             None => {
-                return http_error(
+                return error_response(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "drop-after-commit needs a real connection",
                 );
@@ -403,7 +394,7 @@ async fn get_one(State(emulator): State<Shared>, Path(id): Path<String>) -> Resp
         .await
     {
         Ok(Some(customer)) => Json(customer).into_response(),
-        Ok(None) => http_error(
+        Ok(None) => error_response(
             StatusCode::NOT_FOUND,
             format!("Customer with ID {id} not found"),
         ),

@@ -245,7 +245,8 @@ fn start_proxy(emulator_address: SocketAddr) -> (SocketAddr, Workers) {
     config.rate_limit = 0;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
-    let workers = Workers::start(listener, NonZeroUsize::MIN, config).unwrap();
+    let shared = signup_proxy::Shared::in_memory(&config);
+    let workers = Workers::start(listener, NonZeroUsize::MIN, config, &shared).unwrap();
     (address, workers)
 }
 

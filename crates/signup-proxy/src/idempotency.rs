@@ -48,6 +48,20 @@ impl KeyDeriver {
     }
 }
 
+/// A secret for `purpose`, the same in every instance of one deployment: derived from
+/// `SIGNUP_IDEMPOTENCY_SECRET` when set, else from the Devdraft client secret, so that no
+/// configured secret is ever used as is outside its own purpose.
+pub(crate) fn deployment_secret(config: &crate::Config, purpose: &[u8]) -> [u8; 32] {
+    let base = config
+        .idempotency_secret
+        .as_deref()
+        .unwrap_or(&config.upstream.client_secret);
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(base.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(purpose);
+    mac.finalize().into_bytes().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

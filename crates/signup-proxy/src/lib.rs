@@ -13,17 +13,65 @@ mod audit;
 mod client_ip;
 mod idempotency;
 pub mod limit;
+mod metrics;
 mod origin;
 mod routes;
+mod store;
 
 use std::{path::PathBuf, sync::Arc};
 
 use devdraft_api::{
     PhoneFormat,
-    client::{Client, ClientConfig},
+    client::{Client, ClientConfig, Observer},
 };
 
-pub use crate::routes::app;
+pub use crate::{
+    limit::Limits,
+    metrics::{Metrics, metrics_app},
+    routes::app,
+    store::{RedisConfig, RedisStore, StoreError},
+};
+
+/// What the workers of one instance share: its limits and its metrics.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    /// The rate limits, in memory or in Redis.
+    pub limits: Limits,
+    /// The metrics, which `--metrics-listen` serves.
+    pub metrics: Arc<Metrics>,
+    /// The Redis store the limits are counted in, if any.
+    pub store: Option<Arc<RedisStore>>,
+}
+
+impl Shared {
+    /// `config`'s limits in this process's memory, and fresh metrics.
+    pub fn in_memory(config: &Config) -> Shared {
+        Shared {
+            limits: Limits::in_memory(config),
+            metrics: Arc::new(Metrics::new()),
+            store: None,
+        }
+    }
+
+    /// `config`'s limits counted in Redis (see [`RedisStore`]), and fresh metrics whose
+    /// `signup_redis_in_use` follows the store. Call it on the runtime that should run the
+    /// store's connection and background task.
+    pub async fn with_redis(config: &Config, redis: &RedisConfig) -> Result<Shared, StoreError> {
+        let metrics = Arc::new(Metrics::new());
+        let secret = idempotency::deployment_secret(config, b"signup redis key hashing v1");
+        let store = RedisStore::connect(redis, &secret, metrics.redis_in_use()).await?;
+        Ok(Shared {
+            limits: Limits::shared(config, &store),
+            metrics,
+            store: Some(store),
+        })
+    }
+
+    /// Whether the limits are counted in Redis now: `None` without Redis.
+    pub fn redis_in_use(&self) -> Option<bool> {
+        self.store.as_ref().map(|store| store.in_use())
+    }
+}
 
 /// Serves `app(proxy)` on `listener` until `shutdown` resolves, then lets in-flight requests
 /// finish: what each of the [`Workers`] runs.
@@ -56,15 +104,14 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts `workers` threads serving `config` on `listener`. The rate limits are shared;
+    /// Starts `workers` threads serving `config` on `listener`, all counting into `shared`;
     /// `max_concurrency` is split evenly among the threads.
     pub fn start(
         listener: std::net::TcpListener,
         workers: std::num::NonZeroUsize,
         mut config: Config,
+        shared: &Shared,
     ) -> Result<Workers, StartError> {
-        let limiter = limit::in_memory(config.rate_limit);
-        let budget = limit::in_memory(config.upstream_budget);
         config.max_concurrency = config.max_concurrency.div_ceil(workers.get());
         listener.set_nonblocking(true).map_err(StartError::Worker)?;
         let (stop, stopped) = tokio::sync::watch::channel(());
@@ -82,7 +129,7 @@ impl Workers {
                     .map_err(StartError::Worker)?
             };
             // Each opens the audit log for appending: one write per line keeps lines whole.
-            let proxy = Proxy::with_limiters(config.clone(), limiter.clone(), budget.clone())?;
+            let proxy = Proxy::with_shared(config.clone(), shared.clone())?;
             let mut stopped = stopped.clone();
             let serve = serve(listener, Arc::new(proxy), async move {
                 // A dropped sender (these workers dropped) stops them too.
@@ -169,8 +216,8 @@ pub struct Proxy {
     config: Config,
     client: Client,
     keys: idempotency::KeyDeriver,
-    limiter: limit::Limiter,
-    budget: limit::Limiter,
+    limits: Limits,
+    metrics: Arc<Metrics>,
     audit: audit::AuditLog,
 }
 
@@ -200,22 +247,19 @@ impl std::fmt::Display for StartError {
 impl std::error::Error for StartError {}
 
 impl Proxy {
-    /// A proxy for `config`, rate-limiting in memory.
+    /// A proxy for `config`, rate-limiting in memory, with metrics of its own.
     pub fn new(config: Config) -> Result<Proxy, StartError> {
-        let limiter = limit::in_memory(config.rate_limit);
-        let budget = limit::in_memory(config.upstream_budget);
-        Self::with_limiters(config, limiter, budget)
+        let shared = Shared::in_memory(&config);
+        Self::with_shared(config, shared)
     }
 
-    /// A proxy whose rate-limit state lives in `limiter` (per client IP) and `budget` (per
-    /// Devdraft client key), which several instances can share; `None` limits nothing.
-    pub fn with_limiters(
-        config: Config,
-        limiter: limit::Limiter,
-        budget: limit::Limiter,
-    ) -> Result<Proxy, StartError> {
-        let client = Client::new(config.upstream.clone())
-            .map_err(|error| StartError::Client(error.to_string()))?;
+    /// A proxy whose limits and metrics live in `shared`, which other workers (and, through
+    /// Redis, other instances) share.
+    pub fn with_shared(config: Config, shared: Shared) -> Result<Proxy, StartError> {
+        let mut upstream = config.upstream.clone();
+        upstream.observer = Some(Arc::clone(&shared.metrics) as Arc<dyn Observer>);
+        let client =
+            Client::new(upstream).map_err(|error| StartError::Client(error.to_string()))?;
         let keys = match &config.idempotency_secret {
             Some(secret) => idempotency::KeyDeriver::new(secret.as_bytes()),
             None => idempotency::KeyDeriver::from_client_secret(&config.upstream.client_secret),
@@ -226,8 +270,8 @@ impl Proxy {
             config,
             client,
             keys,
-            limiter,
-            budget,
+            limits: shared.limits,
+            metrics: shared.metrics,
             audit,
         })
     }

@@ -121,7 +121,7 @@ where
             Verdict::Cors(cors) => Some(cors),
             Verdict::Refuse => {
                 return PolicyFuture::Refused {
-                    response: Some(crate::routes::error(
+                    response: Some(devdraft_api::error_response(
                         StatusCode::FORBIDDEN,
                         "This origin is not allowed to call the API",
                     )),

@@ -23,6 +23,7 @@ use devdraft_api::{
     CreateCustomerRequest, DUPLICATE_EMAIL, HttpErrorBody, IdempotencyErrorBody,
     ValidationErrorBody,
     client::{CreateOutcome, Failure},
+    error_response,
 };
 use serde_json::{Value, json};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
@@ -76,7 +77,7 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
                 .layer(OriginPolicyLayer::new(&proxy.config.allow_origins))
                 // Turn "overloaded" into a 503, shed what is over the limit, limit.
                 .layer(HandleErrorLayer::new(|_: BoxError| async {
-                    error(
+                    error_response(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "The server is busy; retry in a moment",
                     )
@@ -100,7 +101,7 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
                 ))
                 .service(ServeDir::new(dir)),
         ),
-        None => router.fallback(|| async { error(StatusCode::NOT_FOUND, "Not found") }),
+        None => router.fallback(|| async { error_response(StatusCode::NOT_FOUND, "Not found") }),
     };
     // The security headers every response carries, unless a route set its own (the API sets
     // a stricter CSP).
@@ -115,25 +116,11 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
     )
 }
 
-/// A JSON error body in the API's shape: `{"statusCode", "message", "error"}`.
-fn error_body(status: StatusCode, message: &str) -> Value {
-    json!(HttpErrorBody::new(
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("Error"),
-        message
-    ))
-}
-
 /// One of the API's error bodies plus our `errors` list (`{field, code, message}` each).
 fn with_errors(body: impl serde::Serialize, errors: Value) -> Value {
     let mut body = json!(body);
     body["errors"] = errors;
     body
-}
-
-/// A JSON error response in the API's shape.
-pub(crate) fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(error_body(status, message))).into_response()
 }
 
 /// What one create produced: the status, the body, and what the audit trail says.
@@ -170,7 +157,11 @@ impl Answer {
     }
 
     fn error(status: StatusCode, outcome: &'static str, message: &str) -> Answer {
-        Answer::new(status, outcome, error_body(status, message))
+        Answer::new(
+            status,
+            outcome,
+            json!(HttpErrorBody::for_status(status, message)),
+        )
     }
 
     /// A 400 in Devdraft's format plus the errors by field.
@@ -187,6 +178,8 @@ impl Answer {
 }
 
 async fn create(State(proxy): State<Shared>, request: Request) -> Response {
+    // Counted until the answer is built, or the client goes away.
+    let _in_flight = proxy.metrics.in_flight();
     // The headers are moved out, not cloned as the `HeaderMap` extractor would; the body limit
     // travels in the extensions.
     let (mut parts, body) = request.into_parts();
@@ -203,6 +196,7 @@ async fn create(State(proxy): State<Shared>, request: Request) -> Response {
     let ip = client_ip(peer, &headers, proxy.config.trusted_proxies);
     let mut email = None;
     let answer = answer(&proxy, ip, &headers, body, &mut email).await;
+    proxy.metrics.create(answer.outcome);
     let text = |name| {
         headers
             .get(name)
@@ -253,9 +247,11 @@ async fn answer(
     body: Result<Bytes, BytesRejection>,
     email: &mut Option<String>,
 ) -> Answer {
-    if let Some(limiter) = &proxy.limiter
-        && let Verdict::Deny { retry_after } = limiter.check(&crate::limit::ip_key(ip), now_unix())
+    if let Some(limiter) = &proxy.limits.per_ip
+        && let Verdict::Deny { retry_after } =
+            limiter.check(&crate::limit::ip_key(ip), now_unix()).await
     {
+        proxy.metrics.denied("ip");
         return Answer::error(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -328,10 +324,12 @@ async fn answer(
         // Already normalized (trimmed, lower-cased) for upstream.
         email.clone_from(&request.email);
     }
-    if let Some(budget) = &proxy.budget
-        && let Verdict::Deny { retry_after } =
-            budget.check(&proxy.config.upstream.client_key, now_unix())
+    if let Some(budget) = &proxy.limits.budget
+        && let Verdict::Deny { retry_after } = budget
+            .check(&proxy.config.upstream.client_key, now_unix())
+            .await
     {
+        proxy.metrics.denied("budget");
         return Answer::error(
             StatusCode::SERVICE_UNAVAILABLE,
             "upstream_budget",

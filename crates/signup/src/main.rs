@@ -87,6 +87,20 @@ struct ServeArgs {
     /// Threads serving requests, each with its own event loop; by default one per CPU.
     #[arg(long)]
     workers: Option<NonZeroUsize>,
+    /// Count the rate limit and the upstream budget in Redis, shared by every instance using
+    /// it: `redis://[:password@]host[:port][/db]`, `rediss://...` or `unix:///path/to.sock`.
+    #[arg(long, env = "SIGNUP_REDIS_URL", hide_env_values = true)]
+    redis: Option<String>,
+    /// The first part of every Redis key, so several deployments can share one Redis.
+    #[arg(long, default_value = "signup")]
+    redis_prefix: String,
+    /// Milliseconds a request waits for Redis before counting in this instance's memory.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    redis_timeout: u64,
+    /// Serve Prometheus metrics at http://ADDR/metrics (a listener of its own, never the
+    /// public one); off by default.
+    #[arg(long)]
+    metrics_listen: Option<SocketAddr>,
 }
 
 /// `signup import`'s flags. Credentials come from the environment only, as for `serve`.
@@ -189,6 +203,13 @@ fn main() -> ExitCode {
                 workers: args.workers.unwrap_or_else(|| {
                     std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
                 }),
+                redis: args.redis.filter(|url| !url.is_empty()).map(|url| {
+                    let mut redis = signup_proxy::RedisConfig::new(url);
+                    redis.prefix = args.redis_prefix;
+                    redis.timeout = std::time::Duration::from_millis(args.redis_timeout);
+                    redis
+                }),
+                metrics_listen: args.metrics_listen,
             }))
         }
     }
@@ -267,6 +288,8 @@ fn env_var(name: &str) -> Option<String> {
 fn serve_forever(server: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(io::stderr)
+        // Colours for a person at a terminal, not escape codes in a log file.
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )

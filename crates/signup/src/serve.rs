@@ -5,7 +5,7 @@ use std::{io::Write, net::SocketAddr, path::PathBuf, time::Duration};
 use anyhow::{Context, Result, bail};
 use devdraft_api::{PhoneFormat, client::ClientConfig};
 use devdraft_emulator::Config as EmulatorConfig;
-use signup_proxy::{Config, Workers};
+use signup_proxy::{Config, RedisConfig, Shared, Workers, metrics_app};
 
 /// What `signup serve` was asked for. Credentials come from the environment only.
 #[derive(Debug)]
@@ -35,6 +35,10 @@ pub struct Options {
     pub idempotency_secret: Option<String>,
     /// Threads serving requests.
     pub workers: std::num::NonZeroUsize,
+    /// Where the limits shared with other instances are counted (`--redis`).
+    pub redis: Option<RedisConfig>,
+    /// Where to serve `/metrics` (`--metrics-listen`).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Where the built-in emulator keeps its data.
@@ -77,7 +81,20 @@ pub async fn run(options: Options) -> Result<()> {
     let listener = std::net::TcpListener::bind(options.listen)
         .with_context(|| format!("cannot listen on {}", options.listen))?;
     let address = listener.local_addr()?;
-    let workers = Workers::start(listener, options.workers, config)?;
+    let metrics_listener = match options.metrics_listen {
+        Some(listen) => Some(
+            tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen} for metrics"))?,
+        ),
+        None => None,
+    };
+    // On this runtime: the Redis connection and its watcher run here, beside the workers.
+    let shared = match &options.redis {
+        Some(redis) => Shared::with_redis(&config, redis).await?,
+        None => Shared::in_memory(&config),
+    };
+    let workers = Workers::start(listener, options.workers, config, &shared)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on http://{address}")?;
     match &embedded {
@@ -87,6 +104,23 @@ pub async fn run(options: Options) -> Result<()> {
              set DEVDRAFT_BASE_URL, DEVDRAFT_CLIENT_KEY and DEVDRAFT_CLIENT_SECRET to use Devdraft"
         )?,
         None => writeln!(out, "forwarding creates to {upstream}")?,
+    }
+    if let Some(listener) = metrics_listener {
+        writeln!(out, "metrics on http://{}/metrics", listener.local_addr()?)?;
+        let app = metrics_app(shared.metrics.clone());
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        });
+    }
+    if options.redis.is_some() {
+        let state = if shared.redis_in_use() == Some(true) {
+            "shared through Redis"
+        } else {
+            "counted here until Redis answers"
+        };
+        writeln!(out, "rate limits {state}")?;
     }
     out.flush()?;
     drop(out);

@@ -92,10 +92,10 @@ pub(crate) fn build_tools(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
-/// What running tests in a browser adds: Chromium, chromedriver and axe-core.
+/// What running the tests adds: axe-core, and the system packages.
 fn browser_tools(sh: &Shell) -> Result<()> {
     npm_tool(sh, &AXE)?;
-    browser(sh)
+    system_packages(sh)
 }
 
 fn wasm_target(sh: &Shell) -> Result<()> {
@@ -170,8 +170,16 @@ pub(crate) fn npm_tool(sh: &Shell, tool: &NpmTool) -> Result<()> {
     Ok(())
 }
 
-/// Chromium and chromedriver from Debian, for every browser test.
-fn browser(sh: &Shell) -> Result<()> {
+/// Debian packages the tests run, each named by a program it installs: Chromium and
+/// chromedriver for every browser test, redis-server for the limits shared between instances.
+const SYSTEM_PACKAGES: &[(&str, &str)] = &[
+    ("chromium", "chromium"),
+    ("chromedriver", "chromium-driver"),
+    ("redis-server", "redis-server"),
+];
+
+/// Installs the missing [`SYSTEM_PACKAGES`] with apt as root; otherwise says how.
+fn system_packages(sh: &Shell) -> Result<()> {
     let have = |bin: &str| {
         cmd!(sh, "{bin} --version")
             .quiet()
@@ -180,20 +188,25 @@ fn browser(sh: &Shell) -> Result<()> {
             .run()
             .is_ok()
     };
-    if have("chromium") && have("chromedriver") {
+    let missing: Vec<&str> = SYSTEM_PACKAGES
+        .iter()
+        .filter(|(bin, _)| !have(bin))
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    let install = "apt-get update && apt-get install -y chromium chromium-driver";
+    let list = missing.join(" ");
     let uid = cmd!(sh, "id -u").read().unwrap_or_default();
     if uid.trim() != "0" {
         bail!(
-            "chromium and chromedriver are missing; install them as root, then run this again:\n    sudo sh -c '{install}'"
+            "{list} missing; install as root, then run this again:\n    sudo sh -c 'apt-get update && apt-get install -y {list}'"
         );
     }
-    eprintln!("installing chromium and chromedriver with apt-get");
+    eprintln!("installing {list} with apt-get");
     let env = [("DEBIAN_FRONTEND", "noninteractive")];
     cmd!(sh, "apt-get update").envs(env).run()?;
-    cmd!(sh, "apt-get install -y chromium chromium-driver")
+    cmd!(sh, "apt-get install -y {missing...}")
         .envs(env)
         .run()?;
     Ok(())

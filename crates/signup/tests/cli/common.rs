@@ -97,3 +97,113 @@ pub fn start(mut command: Command) -> (Child, String, Lines<BufReader<ChildStdou
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// A `redis-server` of this test's own: no persistence, on a unix socket in `dir` (no port to
+/// race for), stopped when dropped. `cargo xtask setup` installs it.
+pub struct RedisServer {
+    child: Option<Child>,
+    socket: PathBuf,
+    dir: PathBuf,
+}
+
+impl RedisServer {
+    /// Starts one in `dir` and waits until it answers.
+    pub fn start(dir: &Path) -> RedisServer {
+        let mut server = RedisServer {
+            child: None,
+            socket: dir.join("redis.sock"),
+            dir: dir.to_owned(),
+        };
+        server.restart();
+        server
+    }
+
+    /// The URL `signup serve --redis` takes.
+    pub fn url(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+
+    /// A connection of the test's own, to look at the keys.
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+
+    /// Kills it (as a crash would): every connection to it breaks.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // A paused server dies of SIGKILL too.
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+        let _ = std::fs::remove_file(&self.socket);
+    }
+
+    /// Stops it without closing its socket (SIGSTOP), as a stalled server: nothing answers.
+    pub fn pause(&self) {
+        signal(self.child.as_ref().expect("running"), "STOP");
+    }
+
+    /// Lets a paused server go on (SIGCONT).
+    pub fn resume(&self) {
+        signal(self.child.as_ref().expect("running"), "CONT");
+    }
+
+    /// Starts it again on the same socket, empty, and waits until it answers.
+    pub fn restart(&mut self) {
+        self.stop();
+        let child = Command::new("redis-server")
+            .args(["--port", "0", "--save", "", "--appendonly", "no"])
+            .arg("--unixsocket")
+            .arg(&self.socket)
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!("cannot run redis-server ({error}): run `cargo xtask setup` first")
+            });
+        self.child = Some(child);
+        for _ in 0..200 {
+            let answered = redis::Client::open(self.url())
+                .and_then(|client| client.get_connection())
+                .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection));
+            if answered.is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("redis-server did not answer on {}", self.socket.display());
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Sleeps until the current one-minute window (Devdraft's, and the limiters') has at least
+/// `needed` left, so that a test's counts all fall in one window.
+pub fn wait_for_window(needed: std::time::Duration) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let into_window =
+        std::time::Duration::from_millis(u64::try_from(now.as_millis() % 60_000).unwrap());
+    let left = std::time::Duration::from_secs(60) - into_window;
+    if left < needed {
+        std::thread::sleep(left + std::time::Duration::from_millis(200));
+    }
+}
+
+/// The value of the sample `name` (with its labels, as written) in a Prometheus text scrape.
+pub fn sample(scrape: &str, name: &str) -> Option<f64> {
+    scrape.lines().find_map(|line| {
+        let value = line.strip_prefix(name)?.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
+}

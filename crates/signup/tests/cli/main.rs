@@ -4,5 +4,6 @@
 mod common;
 mod emulator;
 mod import;
+mod instances;
 mod serve;
 mod validate;

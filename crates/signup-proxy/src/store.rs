@@ -1,0 +1,288 @@
+//! The state several instances share: counts per one-minute window in Redis.
+//!
+//! Every call is bounded by a short timeout (`--redis-timeout`, 50 ms by default). The first
+//! call that fails or times out marks the store out of use, logs that once, and wakes a
+//! background task that pings Redis every half second (the connection manager reconnecting
+//! underneath); while out of use no request waits on Redis, and the limiters count in this
+//! instance's memory. The first answered ping puts the store back in use, logged once too.
+//! So Redis trouble costs a create at most one timeout, and never its answer.
+//!
+//! Keys are `PREFIX:KIND:WINDOW:HASH`: HASH is the first 16 bytes of HMAC-SHA256 of what is
+//! counted (a client IP, the Devdraft client key) keyed with the deployment's secret, so no key
+//! holds an address or a credential, and keys expire a minute after their window ends. One
+//! check touches one key, hence one slot of a Redis Cluster.
+
+use std::{
+    fmt::Write as _,
+    sync::{
+        Arc, Weak,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use hmac::{Hmac, Mac};
+use prometheus_client::metrics::gauge::Gauge;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sha2::Sha256;
+
+/// How often a store out of use pings Redis to come back.
+const PING_EVERY: Duration = Duration::from_millis(500);
+/// How long a background ping may take: longer than a request may wait, since nobody waits.
+const PING_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a key outlives its window, for instances whose clocks run behind.
+const KEY_GRACE: u64 = 60;
+
+/// Where the shared state is and how long to wait for it.
+#[derive(Clone)]
+pub struct RedisConfig {
+    /// `redis://[:password@]host[:port][/db]`, `rediss://...` or `unix:///path/to.sock`.
+    pub url: String,
+    /// The first part of every key, so deployments can share one Redis.
+    pub prefix: String,
+    /// How long a request waits for Redis before counting in memory instead.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password.
+        f.debug_struct("RedisConfig")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisConfig {
+    /// `url` with the default prefix (`signup`) and timeout (50 ms).
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisConfig {
+            url: url.into(),
+            prefix: "signup".to_owned(),
+            timeout: Duration::from_millis(50),
+        }
+    }
+}
+
+/// Why the store could not be set up (an unreachable Redis is not such a reason).
+#[derive(Debug)]
+pub struct StoreError(String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Redis, shared by the instances of one deployment; see the module doc.
+pub struct RedisStore {
+    connection: ConnectionManager,
+    /// Whether requests ask Redis (true) or count in memory (false).
+    in_use: AtomicBool,
+    /// Wakes the background task when the store falls out of use.
+    lost: tokio::sync::Notify,
+    /// `signup_redis_in_use`, 1 or 0.
+    gauge: Gauge,
+    hasher: Hmac<Sha256>,
+    prefix: String,
+    timeout: Duration,
+    /// Where Redis is, without credentials, for the logs.
+    address: String,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("address", &self.address)
+            .field("in_use", &self.in_use())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// A store for `config`, hashing what it counts with `secret`, and its background task on
+    /// the current runtime. Redis need not be up: until it answers, the limiters count in
+    /// memory. Only a URL that cannot be used is an error.
+    pub async fn connect(
+        config: &RedisConfig,
+        secret: &[u8],
+        gauge: Gauge,
+    ) -> Result<Arc<RedisStore>, StoreError> {
+        let client = redis::Client::open(config.url.as_str())
+            .map_err(|error| StoreError(format!("invalid Redis URL: {error}")))?;
+        let address = client.get_connection_info().addr().to_string();
+        let manager = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(PING_TIMEOUT))
+            .set_response_timeout(Some(PING_TIMEOUT))
+            // Few and quick: the background task's pings start the next reconnection anyway.
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(200));
+        let connection = ConnectionManager::new_lazy_with_config(client, manager)
+            .map_err(|error| StoreError(format!("cannot set up the Redis client: {error}")))?;
+        let store = Arc::new(RedisStore {
+            connection,
+            in_use: AtomicBool::new(false),
+            lost: tokio::sync::Notify::new(),
+            gauge,
+            hasher: Hmac::new_from_slice(secret).expect("HMAC takes keys of any length"),
+            prefix: config.prefix.clone(),
+            timeout: config.timeout,
+            address,
+        });
+        // The first connection is made here, on the caller's runtime, which then runs its
+        // I/O for every worker.
+        if store.ping().await {
+            store.set_in_use(true);
+            tracing::info!(redis = %store.address, "limits are shared through Redis");
+        } else {
+            tracing::warn!(
+                redis = %store.address,
+                "Redis does not answer: each instance counts its limits alone until it does"
+            );
+        }
+        tokio::spawn(watch(Arc::downgrade(&store)));
+        Ok(store)
+    }
+
+    /// Whether requests are counted in Redis now (else in this instance's memory).
+    pub fn in_use(&self) -> bool {
+        self.in_use.load(Ordering::Relaxed)
+    }
+
+    /// Counts one event of `id` under `kind` in the one-minute window of `now_unix`: the count
+    /// in the window so far, this one included, or `None` when Redis is out of use or did not
+    /// answer in time.
+    pub async fn count_in_window(&self, kind: &str, id: &str, now_unix: u64) -> Option<u64> {
+        if !self.in_use() {
+            return None;
+        }
+        let window = now_unix / 60 * 60;
+        let key = self.key(kind, id, window);
+        let expire_at = i64::try_from(window + 60 + KEY_GRACE).unwrap_or(i64::MAX);
+        let mut connection = self.connection.clone();
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .incr(&key, 1)
+            .expire_at(&key, expire_at)
+            .ignore();
+        let counted = pipe.query_async::<(u64,)>(&mut connection);
+        match tokio::time::timeout(self.timeout, counted).await {
+            Ok(Ok((count,))) => Some(count),
+            Ok(Err(error)) => {
+                self.lose(&error);
+                None
+            }
+            Err(_) => {
+                self.lose(&"no answer in time");
+                None
+            }
+        }
+    }
+
+    /// The key of `id`'s count under `kind` in the window starting at `window`.
+    fn key(&self, kind: &str, id: &str, window: u64) -> String {
+        let mut mac = self.hasher.clone();
+        mac.update(kind.as_bytes());
+        mac.update(&[0]);
+        mac.update(id.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut key = String::with_capacity(self.prefix.len() + kind.len() + 48);
+        let _ = write!(key, "{}:{kind}:{window}:", self.prefix);
+        for byte in &digest[..16] {
+            let _ = write!(key, "{byte:02x}");
+        }
+        key
+    }
+
+    async fn ping(&self) -> bool {
+        let mut connection = self.connection.clone();
+        let command = redis::cmd("PING");
+        let ping = command.query_async::<String>(&mut connection);
+        matches!(tokio::time::timeout(PING_TIMEOUT, ping).await, Ok(Ok(_)))
+    }
+
+    fn set_in_use(&self, in_use: bool) {
+        self.in_use.store(in_use, Ordering::Relaxed);
+        self.gauge.set(i64::from(in_use));
+    }
+
+    /// Takes the store out of use after a failed call: logged and reported once, by the
+    /// request that saw it first.
+    fn lose(&self, error: &dyn std::fmt::Display) {
+        if self.in_use.swap(false, Ordering::Relaxed) {
+            self.gauge.set(0);
+            tracing::warn!(
+                redis = %self.address,
+                %error,
+                "Redis failed: each instance counts its limits alone until it answers again"
+            );
+            self.lost.notify_one();
+        }
+    }
+}
+
+/// The background task: while the store is out of use, pings Redis until it answers, then
+/// puts the store back in use. Ends with the store.
+async fn watch(store: Weak<RedisStore>) {
+    loop {
+        let Some(strong) = store.upgrade() else {
+            return;
+        };
+        if strong.in_use() {
+            // Wait for a loss without keeping the store alive.
+            let lost = async { strong.lost.notified().await };
+            let _ = tokio::time::timeout(Duration::from_secs(5), lost).await;
+            continue;
+        }
+        drop(strong);
+        tokio::time::sleep(PING_EVERY).await;
+        let Some(strong) = store.upgrade() else {
+            return;
+        };
+        if strong.ping().await {
+            strong.set_in_use(true);
+            tracing::warn!(redis = %strong.address, "Redis answers again: limits are shared again");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn keys_hold_no_counted_value_and_differ_by_kind_window_and_secret() {
+        let gauge = Gauge::default();
+        // Nothing listens there: the store starts out of use, which is what this test wants.
+        let mut config = RedisConfig::new("redis://127.0.0.1:1");
+        config.prefix = "test".to_owned();
+        let store = RedisStore::connect(&config, b"secret", gauge.clone())
+            .await
+            .unwrap();
+        assert!(!store.in_use());
+        assert_eq!(gauge.get(), 0);
+        assert_eq!(store.count_in_window("ip", "203.0.113.7", 120).await, None);
+        let key = store.key("ip", "203.0.113.7", 120);
+        assert!(key.starts_with("test:ip:120:"), "{key}");
+        assert!(!key.contains("203.0.113.7"));
+        assert_eq!(key.len(), "test:ip:120:".len() + 32);
+        assert_ne!(key, store.key("budget", "203.0.113.7", 120));
+        assert_ne!(key, store.key("ip", "203.0.113.7", 180));
+        let other = RedisStore::connect(&config, b"other", Gauge::default())
+            .await
+            .unwrap();
+        assert_ne!(key, other.key("ip", "203.0.113.7", 120));
+    }
+
+    #[tokio::test]
+    async fn refuses_a_url_it_cannot_use() {
+        let error = RedisStore::connect(&RedisConfig::new("http://x"), b"s", Gauge::default())
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("invalid Redis URL"), "{error}");
+    }
+}
