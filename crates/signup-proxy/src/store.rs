@@ -279,6 +279,14 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn takes_tls_and_unix_socket_urls() {
+        for url in ["rediss://127.0.0.1:1", "unix:///nonexistent/redis.sock"] {
+            let store = RedisStore::connect(&RedisConfig::new(url), b"s", Gauge::default()).await;
+            assert!(store.is_ok_and(|store| !store.in_use()), "{url}");
+        }
+    }
+
+    #[tokio::test]
     async fn refuses_a_url_it_cannot_use() {
         let error = RedisStore::connect(&RedisConfig::new("http://x"), b"s", Gauge::default())
             .await

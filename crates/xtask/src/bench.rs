@@ -20,7 +20,8 @@ pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
         return Ok(());
     }
     // Load tests (throughput and latency percentiles, not criterion): the emulator under 64
-    // connections, the proxy against the emulator direct and nginx (when installed), and
+    // connections, the proxy against the emulator direct and nginx (when installed), the
+    // limits shared through Redis against in memory, and
     // `signup import` end to end with the importer's own CPU per record.
     cmd!(
         sh,
@@ -30,6 +31,12 @@ pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
     cmd!(
         sh,
         "cargo bench --locked -p signup-proxy --bench throughput"
+    )
+    .run()?;
+    // The limits shared through Redis: added latency, and the budget across three instances.
+    cmd!(
+        sh,
+        "cargo bench --locked -p signup-proxy --bench shared_limits"
     )
     .run()?;
     cmd!(sh, "cargo bench --locked -p signup --bench import").run()?;

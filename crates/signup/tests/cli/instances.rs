@@ -14,9 +14,9 @@ use reqwest::blocking::{Client, Response};
 use serde_json::{Value, json};
 
 use super::common::{
-    RedisServer, emulator_args, sample, signup, start, temp_dir, total, wait_for_window,
-    with_credentials,
+    emulator_args, sample, signup, start, temp_dir, total, wait_for_window, with_credentials,
 };
+use super::redis_server::RedisServer;
 
 const KEY: &str = "instances-key";
 const SECRET: &str = "instances-secret-never-in-redis";

@@ -7,3 +7,6 @@ mod import;
 mod instances;
 mod serve;
 mod validate;
+
+#[path = "../../../signup-proxy/tests/support/redis_server.rs"]
+mod redis_server;
