@@ -98,6 +98,20 @@ CREATE TABLE IF NOT EXISTS customers (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS customers_email ON customers (app_id, email_lower)
     WHERE email_lower IS NOT NULL;
+CREATE INDEX IF NOT EXISTS customers_app ON customers (app_id, seq);
+CREATE INDEX IF NOT EXISTS customers_status ON customers (app_id, status, seq);
+-- Substring search on the lower-cased full name: trigrams of `name_lower` (already folded by
+-- Rust, so the index folds nothing itself and matches exactly what instr() matched).
+CREATE VIRTUAL TABLE IF NOT EXISTS customers_name USING fts5(
+    name_lower, content='customers', content_rowid='seq', tokenize='trigram case_sensitive 1'
+);
+-- Customers per app and status, so a list's total is one lookup, not a count of the table.
+CREATE TABLE IF NOT EXISTS customer_counts (
+    app_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (app_id, status)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS idempotency (
     client_key TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -118,6 +132,28 @@ CREATE TABLE IF NOT EXISTS audit (
     status INTEGER NOT NULL
 );
 ";
+
+/// The schema version this code writes (`PRAGMA user_version`): 1 added the name index and
+/// the counts, which [`migrate`] fills for a database written before them.
+const SCHEMA_VERSION: i64 = 1;
+
+/// Brings a database written by an older emulator up to [`SCHEMA_VERSION`].
+fn migrate(connection: &Connection) -> Result<(), StoreError> {
+    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version < 1 {
+        connection.execute_batch(
+            "BEGIN IMMEDIATE;
+             INSERT INTO customers_name(customers_name) VALUES ('rebuild');
+             DELETE FROM customer_counts;
+             INSERT INTO customer_counts (app_id, status, n)
+                 SELECT app_id, status, count(*) FROM customers GROUP BY app_id, status;
+             PRAGMA user_version = 1;
+             COMMIT;",
+        )?;
+    }
+    debug_assert_eq!(SCHEMA_VERSION, 1, "add the next migration above");
+    Ok(())
+}
 
 /// A unit of work for the database thread: it runs on the connection (inside the batch's
 /// transaction) and returns what to do once the batch is committed or has failed.
@@ -145,6 +181,7 @@ impl Store {
         connection.pragma_update(None, "wal_autocheckpoint", 0)?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         connection.execute_batch(SCHEMA)?;
+        migrate(&connection)?;
         let (jobs, queue) = mpsc::channel::<Job>();
         thread::Builder::new()
             .name("emulator-db".to_owned())
@@ -263,24 +300,73 @@ impl Store {
         app_id: String,
         filter: Filter,
     ) -> Result<(Vec<Customer>, u64), StoreError> {
-        self.run(move |connection| {
-            let condition = "app_id = ?1 AND (?2 IS NULL OR status = ?2)
-                AND (?3 IS NULL OR instr(name_lower, ?3) > 0) AND (?4 IS NULL OR email_lower = ?4)";
-            let name = filter.name.as_deref().map(str::to_lowercase);
-            let email = filter.email.as_deref().map(str::to_lowercase);
-            let total: u64 = connection
-                .prepare_cached(&format!("SELECT count(*) FROM customers WHERE {condition}"))?
-                .query_row(params![app_id, filter.status, name, email], |row| row.get(0))?;
-            let page = connection
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM customers WHERE {condition} ORDER BY seq LIMIT ?5 OFFSET ?6"
-                ))?
-                .query_map(params![app_id, filter.status, name, email, filter.take, filter.skip], row_to_customer)?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((page, total))
-        })
-        .await
+        self.run(move |connection| list(connection, &app_id, &filter))
+            .await
     }
+}
+
+/// One list query, written for the filters given so that each runs on an index: the email
+/// index for an email, the name trigrams for a name of three characters or more (a shorter one
+/// is searched row by row, as a trigram cannot match it), the status index for a status, and
+/// creation order otherwise; the total comes from the counts when only the status (or nothing)
+/// filters. Skipping is still a walk over the skipped rows of the index.
+fn list(
+    connection: &Connection,
+    app_id: &str,
+    filter: &Filter,
+) -> Result<(Vec<Customer>, u64), StoreError> {
+    let name = filter.name.as_deref().map(str::to_lowercase);
+    let email = filter.email.as_deref().map(str::to_lowercase);
+    let mut condition = String::from("app_id = :app");
+    let mut values: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":app", &app_id)];
+    if let Some(status) = &filter.status {
+        condition.push_str(" AND status = :status");
+        values.push((":status", status));
+    }
+    if let Some(email) = &email {
+        condition.push_str(" AND email_lower = :email");
+        values.push((":email", email));
+    }
+    // A phrase of trigrams is a substring; `"` is the only character to escape in one.
+    let phrase = name
+        .as_deref()
+        .filter(|name| name.chars().count() >= 3)
+        .map(|name| format!("\"{}\"", name.replace('"', "\"\"")));
+    match (&name, &phrase) {
+        (_, Some(phrase)) => {
+            condition.push_str(
+                " AND seq IN (SELECT rowid FROM customers_name WHERE customers_name MATCH :name)",
+            );
+            values.push((":name", phrase));
+        }
+        (Some(name), None) => {
+            condition.push_str(" AND instr(name_lower, :name) > 0");
+            values.push((":name", name));
+        }
+        (None, None) => {}
+    }
+    let total: u64 = if name.is_none() && email.is_none() {
+        connection
+            .prepare_cached(
+                "SELECT coalesce(sum(n), 0) FROM customer_counts
+                 WHERE app_id = ?1 AND (?2 IS NULL OR status = ?2)",
+            )?
+            .query_row(params![app_id, filter.status], |row| row.get(0))?
+    } else {
+        connection
+            .prepare_cached(&format!("SELECT count(*) FROM customers WHERE {condition}"))?
+            .query_row(values.as_slice(), |row| row.get(0))?
+    };
+    let (take, skip) = (filter.take, filter.skip);
+    values.push((":take", &take));
+    values.push((":skip", &skip));
+    let page = connection
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM customers WHERE {condition} ORDER BY seq LIMIT :take OFFSET :skip"
+        ))?
+        .query_map(values.as_slice(), row_to_customer)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((page, total))
 }
 
 /// The database thread: takes what has queued up, runs it in one transaction, commits, then
@@ -323,6 +409,7 @@ fn insert(
     respond: fn(&Inserted) -> (u16, String),
 ) -> Result<(Inserted, String), StoreError> {
     let c = &new.customer;
+    let name_lower = format!("{} {}", c.first_name, c.last_name).to_lowercase();
     let inserted = connection
         .prepare_cached(
             "INSERT INTO customers (id, app_id, first_name, last_name, name_lower, email, email_lower,
@@ -334,7 +421,7 @@ fn insert(
             c.app_id,
             c.first_name,
             c.last_name,
-            format!("{} {}", c.first_name, c.last_name).to_lowercase(),
+            name_lower,
             c.email,
             c.email.as_deref().map(str::to_lowercase),
             c.phone_number,
@@ -344,7 +431,21 @@ fn insert(
             c.updated_at,
         ]);
     let inserted = match inserted {
-        Ok(_) => Inserted::Created(Box::new(c.clone())),
+        Ok(_) => {
+            // The name index and the counts, in the create's savepoint like the rest.
+            connection
+                .prepare_cached(
+                    "INSERT INTO customers_name (rowid, name_lower) VALUES (last_insert_rowid(), ?1)",
+                )?
+                .execute(params![name_lower])?;
+            connection
+                .prepare_cached(
+                    "INSERT INTO customer_counts (app_id, status, n) VALUES (?1, ?2, 1)
+                     ON CONFLICT (app_id, status) DO UPDATE SET n = n + 1",
+                )?
+                .execute(params![c.app_id, c.status.as_str()])?;
+            Inserted::Created(Box::new(c.clone()))
+        }
         Err(rusqlite::Error::SqliteFailure(error, _))
             if error.code == ErrorCode::ConstraintViolation =>
         {
