@@ -28,7 +28,7 @@ pub use crate::{
     faults::{FaultSpecError, Faults},
     routes::app,
     serve::{serve, spawn_on_loopback},
-    store::StoreError,
+    store::{StoreError, seed},
 };
 use devdraft_api::rate_limit::RateLimiter;
 

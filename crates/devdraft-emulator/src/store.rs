@@ -476,6 +476,71 @@ fn insert(
     Ok((inserted, body))
 }
 
+/// Fills the database at `path` with `count` generated customers of `app_id`, in bulk (large
+/// transactions, no HTTP, no idempotency or audit rows), for benchmarks and trials at scale:
+/// customer `i` is named `Ada|Grace|Alan|Edsger Customer{i}` with email `seed{i}@example.com`,
+/// every tenth `BLACKLISTED`, numbered on from the customers already there. Returns how many
+/// customers the app then holds.
+pub fn seed(path: &Path, app_id: &str, count: u64) -> Result<u64, StoreError> {
+    const FIRST: [&str; 4] = ["Ada", "Grace", "Alan", "Edsger"];
+    let connection = Connection::open(path)?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.execute_batch(SCHEMA)?;
+    migrate(&connection)?;
+    let now = "2026-01-01T00:00:00.000Z";
+    let start: u64 =
+        connection.query_row("SELECT coalesce(max(seq), 0) FROM customers", [], |row| {
+            row.get(0)
+        })?;
+    for chunk_start in (0..count).step_by(100_000) {
+        let transaction = connection.unchecked_transaction()?;
+        {
+            let mut customer = transaction.prepare_cached(
+                "INSERT INTO customers (id, app_id, first_name, last_name, name_lower, email,
+                    email_lower, phone_number, customer_type, status, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, '+15551234567', 'Individual', ?7, ?8, ?8)",
+            )?;
+            let mut name = transaction.prepare_cached(
+                "INSERT INTO customers_name (rowid, name_lower) VALUES (last_insert_rowid(), ?1)",
+            )?;
+            for i in chunk_start..(chunk_start + 100_000).min(count) {
+                let n = start + i;
+                let first = FIRST[(n % 4) as usize];
+                let last = format!("Customer{n}");
+                let name_lower = format!("{first} {last}").to_lowercase();
+                let status = if n.is_multiple_of(10) {
+                    "BLACKLISTED"
+                } else {
+                    "ACTIVE"
+                };
+                customer.execute(params![
+                    uuid::Uuid::new_v4().to_string(),
+                    app_id,
+                    first,
+                    last,
+                    name_lower,
+                    format!("seed{n}@example.com"),
+                    status,
+                    now,
+                ])?;
+                name.execute(params![name_lower])?;
+            }
+        }
+        transaction.commit()?;
+    }
+    connection.execute_batch(
+        "DELETE FROM customer_counts;
+         INSERT INTO customer_counts (app_id, status, n)
+             SELECT app_id, status, count(*) FROM customers GROUP BY app_id, status;
+         PRAGMA wal_checkpoint(TRUNCATE);",
+    )?;
+    Ok(connection.query_row(
+        "SELECT coalesce(sum(n), 0) FROM customer_counts WHERE app_id = ?1",
+        [app_id],
+        |row| row.get(0),
+    )?)
+}
+
 /// Filters and page of a list request.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -786,6 +786,32 @@ async fn indexes_a_database_written_before_the_name_index_and_counts() {
 }
 
 #[tokio::test]
+async fn seeds_customers_in_bulk_that_every_read_then_finds() {
+    let db = temp_db("seed");
+    assert_eq!(
+        devdraft_emulator::seed(&db, &config().app_id, 1000).unwrap(),
+        1000
+    );
+    assert_eq!(
+        devdraft_emulator::seed(&db, &config().app_id, 10).unwrap(),
+        1010,
+        "numbered on"
+    );
+    let server = start_with(config(), &db).await;
+    let list = |query: &str| {
+        let request = server.get(&format!("/api/v0/customers?{query}"));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(list("").await["total"], 1010);
+    assert_eq!(list("status=BLACKLISTED").await["total"], 101);
+    // customer99 and customer990..=999.
+    assert_eq!(list("name=CUSTOMER99").await["total"], 11);
+    let page = list("email=Seed1005@example.com").await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["data"][0]["last_name"], "Customer1005");
+}
+
+#[tokio::test]
 async fn answers_unknown_routes_with_json_and_reports_health() {
     let server = start(config()).await;
     let response = server
