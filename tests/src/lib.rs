@@ -1,10 +1,17 @@
 //! The end-to-end harness: real `signup emulator` and `signup serve` processes on 127.0.0.1:0,
-//! headless Chromium through chromedriver, and a page object for the registration form.
+//! a browser of each [`Engine`] through its WebDriver server, and a page object for the
+//! registration form.
 //!
-//! Each test builds a [`Stack`] (its own emulator, proxy and browser), drives the page through
-//! [`SignupPage`] and checks the outcome upstream through the emulator's read API. On failure
-//! [`Stack::check`] saves a screenshot and the browser console under `target/e2e-artifacts/`.
-//! The widget must be built first (`cargo xtask dist`); `cargo xtask test` does both.
+//! Each test runs once per engine ([`Engine::selected`]), each time building a [`Stack`] (its
+//! own emulator, proxy and browser), drives the page through [`SignupPage`] and checks the
+//! outcome upstream through the emulator's read API. On failure [`Stack::check`] names the
+//! engine and saves a screenshot (and the console, where the driver offers it) under
+//! `target/e2e-artifacts/ENGINE/`. The widget must be built first (`cargo xtask dist`);
+//! `cargo xtask test` does both.
+
+mod engine;
+
+pub use engine::Engine;
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -69,7 +76,7 @@ fn signup_binary() -> PathBuf {
 }
 
 /// A child process killed when dropped.
-struct Process(Child);
+pub(crate) struct Process(pub(crate) Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -128,7 +135,8 @@ impl<'a> Options<'a> {
     }
 }
 
-/// An emulator, a proxy serving `dist/` in front of it, chromedriver and a browser session.
+/// An emulator, a proxy serving `dist/` in front of it, a WebDriver server and a browser
+/// session of one engine.
 pub struct Stack {
     /// The emulator's base URL.
     pub emulator: String,
@@ -138,14 +146,16 @@ pub struct Stack {
     pub driver: WebDriver,
     /// For the emulator's read API and raw checks.
     pub http: reqwest::Client,
+    /// The browser engine.
+    pub engine: Engine,
     name: String,
     driver_port: u16,
     _processes: Vec<Process>,
 }
 
 impl Stack {
-    /// Starts everything for the test called `name`.
-    pub async fn start(name: &str, options: Options<'_>) -> Stack {
+    /// Starts everything for the test called `name`, in `engine`.
+    pub async fn start(engine: Engine, name: &str, options: Options<'_>) -> Stack {
         let mut emulator_args = vec![
             "emulator",
             "--listen",
@@ -186,51 +196,35 @@ impl Stack {
         let (proxy_process, proxy) = start(&proxy_args, &env);
 
         let driver_port = free_port();
-        let chromedriver =
-            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
-                .arg(format!("--port={driver_port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start chromedriver (cargo xtask setup installs it)");
-        let chromedriver = Process(chromedriver);
-        let mut caps = DesiredCapabilities::chrome();
-        for arg in [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            "--window-size=1024,900",
-        ] {
-            caps.add_arg(arg).expect("chrome arg");
-        }
-        caps.set("goog:loggingPrefs", json!({"browser": "ALL"}))
-            .expect("logging prefs");
+        let mut processes = engine.start_driver(driver_port);
+        let caps = engine.capabilities();
         let url = format!("http://127.0.0.1:{driver_port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(30);
         let driver = loop {
             match WebDriver::new(&url, caps.clone()).await {
                 Ok(driver) => break driver,
-                Err(error) if Instant::now() > deadline => panic!("no browser session: {error}"),
+                Err(error) if Instant::now() > deadline => {
+                    panic!("[{engine}] no browser session: {error}")
+                }
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
+        processes.extend([proxy_process, emulator_process]);
         Stack {
             emulator,
             proxy,
             driver,
             http: reqwest::Client::new(),
+            engine,
             name: name.to_owned(),
             driver_port,
-            _processes: vec![chromedriver, proxy_process, emulator_process],
+            _processes: processes,
         }
     }
 
     /// Runs `scenario` (a test's body, which may fail by `Err` or by panicking); on failure
-    /// saves a screenshot and the console log under `target/e2e-artifacts/`, then fails.
+    /// saves a screenshot and the console log under `target/e2e-artifacts/ENGINE/`, then fails
+    /// with the engine's name.
     pub async fn check(&self, scenario: impl Future<Output = Outcome>) {
         let outcome = match AssertUnwindSafe(scenario).catch_unwind().await {
             Ok(outcome) => outcome.map_err(|Failure(message)| message),
@@ -244,14 +238,18 @@ impl Stack {
         let failure = match outcome {
             Ok(()) => None,
             Err(message) => {
-                let artifacts = root().join("target").join("e2e-artifacts");
+                let artifacts = root()
+                    .join("target")
+                    .join("e2e-artifacts")
+                    .join(self.engine.name());
                 let _ = std::fs::create_dir_all(&artifacts);
                 let shot = artifacts.join(format!("{}.png", self.name));
                 let _ = self.driver.screenshot(&shot).await;
                 let log_path = artifacts.join(format!("{}.console.log", self.name));
                 let _ = std::fs::write(&log_path, self.console_log().await);
                 Some(format!(
-                    "{message}\n(screenshot: {}, console: {})",
+                    "[{}] {message}\n(screenshot: {}, console: {})",
+                    self.engine,
                     shot.display(),
                     log_path.display()
                 ))
@@ -263,8 +261,42 @@ impl Stack {
         }
     }
 
-    /// The browser console so far, one line per message (chromedriver's log endpoint).
+    /// Time to interactive of a first visit: a new browser session (empty cache), once started
+    /// up, opens the demo page and reads the widget's `signup-form:ready` mark, in ms after navigation start;
+    /// the session is then closed. The stack's own session must be closed first (geckodriver
+    /// serves one session at a time).
+    pub async fn first_visit_ready_ms(&self) -> Result<f64, Failure> {
+        let url = format!("http://127.0.0.1:{}", self.driver_port);
+        let driver = WebDriver::new(&url, self.engine.capabilities()).await?;
+        let page = SignupPage {
+            driver: driver.clone(),
+        };
+        let ready = async {
+            // A visitor's browser is already running: let this one finish starting up (a
+            // fresh Firefox spends its first second on its own work) before the visit.
+            driver.goto("about:blank").await?;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            driver.goto(format!("{}/", self.proxy)).await?;
+            page.wait_for("form.signup-form input[name=first_name]")
+                .await;
+            page.ready_ms()
+                .await
+                .ok_or_else(|| Failure("no signup-form:ready mark".to_owned()))
+        }
+        .await;
+        driver.quit().await?;
+        ready
+    }
+
+    /// The browser console so far, one line per message (chromedriver's log endpoint; the
+    /// other drivers offer none).
     pub async fn console_log(&self) -> String {
+        if !self.engine.has_console_log() {
+            return format!(
+                "({} offers no console log through WebDriver)\n",
+                self.engine
+            );
+        }
         let url = format!(
             "http://127.0.0.1:{}/session/{}/se/log",
             self.driver_port,
@@ -621,9 +653,11 @@ impl SignupPage {
         self.eval(&source, vec![]).await.expect("inject axe");
         let result = self
             .eval(
-                "const result = await axe.run(document.querySelector('customer-signup-form') || document,
-                   {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-                 return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);",
+                // A script body is not async in every driver: the promise is returned, which
+                // WebDriver awaits.
+                "return axe.run(document.querySelector('customer-signup-form') || document,
+                   {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                   .then((result) => result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`));",
                 vec![],
             )
             .await

@@ -22,8 +22,8 @@ cargo xtask <task>
 
 tasks:
   setup      install what builds and tests need (wasm32 target, wasm-bindgen-cli, trunk,
-             binaryen, esbuild, axe-core; Chromium, chromedriver and redis-server by apt), only
-             what is missing
+             geckodriver, binaryen, esbuild, axe-core; Chromium, chromedriver, Firefox ESR,
+             WebKitWebDriver, Xvfb and redis-server by apt), only what is missing
   test       setup, then every check CI runs: fmt, clippy (native and wasm32), doc, tests
              (native and in headless Chromium)
   bench      every benchmark (criterion); arguments after `--` go to criterion

@@ -10,6 +10,8 @@ use xshell::{Shell, cmd};
 pub(crate) const WASM_BINDGEN: &str = "0.2.130";
 /// 0.22 needs a newer rustc than this machine's 1.95.
 const TRUNK: &str = "0.21.14";
+/// Firefox's WebDriver server, from the crates registry (npm's package downloads a binary).
+const GECKODRIVER: &str = "0.37.1";
 /// An npm package the build or the tests use, installed into its own git-ignored folder.
 pub(crate) struct NpmTool {
     package: &'static str,
@@ -92,9 +94,10 @@ pub(crate) fn build_tools(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
-/// What running the tests adds: axe-core, and the system packages.
+/// What running the tests adds: axe-core, geckodriver, and the system packages.
 fn browser_tools(sh: &Shell) -> Result<()> {
     npm_tool(sh, &AXE)?;
+    cargo_tool(sh, "geckodriver", "geckodriver", GECKODRIVER, true)?;
     system_packages(sh)
 }
 
@@ -170,24 +173,23 @@ pub(crate) fn npm_tool(sh: &Shell, tool: &NpmTool) -> Result<()> {
     Ok(())
 }
 
-/// Debian packages the tests run, each named by a program it installs: Chromium and
-/// chromedriver for every browser test, redis-server for the limits shared between instances.
+/// Debian packages the tests run, each named by a program it installs: Chromium with
+/// chromedriver, Firefox ESR, WebKitGTK's WebDriver (and its MiniBrowser) with Xvfb for its
+/// display, and redis-server for the limits shared between instances.
 const SYSTEM_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "chromium"),
     ("chromedriver", "chromium-driver"),
+    ("firefox-esr", "firefox-esr"),
+    ("WebKitWebDriver", "webkit2gtk-driver"),
+    ("Xvfb", "xvfb"),
     ("redis-server", "redis-server"),
 ];
 
 /// Installs the missing [`SYSTEM_PACKAGES`] with apt as root; otherwise says how.
 fn system_packages(sh: &Shell) -> Result<()> {
-    let have = |bin: &str| {
-        cmd!(sh, "{bin} --version")
-            .quiet()
-            .ignore_stdout()
-            .ignore_stderr()
-            .run()
-            .is_ok()
-    };
+    // Looked up on PATH, not run: `Xvfb --version` would start a server.
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let have = |bin: &str| std::env::split_paths(&path).any(|dir| dir.join(bin).is_file());
     let missing: Vec<&str> = SYSTEM_PACKAGES
         .iter()
         .filter(|(bin, _)| !have(bin))
