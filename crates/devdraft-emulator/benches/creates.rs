@@ -57,6 +57,7 @@ fn main() {
             size
         );
         let seeding = seeded.elapsed();
+        let megabytes = std::fs::metadata(&db).map_or(0, |file| file.len()) / 1_000_000;
         let emulator = Emulator::open(config, &db).unwrap();
         let (address, task) = server.block_on(spawn_on_loopback(emulator)).unwrap();
         let base = format!("http://{address}/api/v0/customers");
@@ -73,7 +74,7 @@ fn main() {
         let rate = report.per_second();
         let empty = *empty_rate.get_or_insert(rate);
         println!(
-            "emulator creates with {size} customers stored (seeded in {seeding:.1?}), {CONNECTIONS} connections, file database (WAL):"
+            "emulator creates with {size} customers stored ({megabytes} MB, seeded in {seeding:.1?}), {CONNECTIONS} connections, file database (WAL):"
         );
         println!(
             "  {rate:.0} creates/s ({:.0}% of the empty database's; {} errors), p50 {:?}, p99 {:?}, max {:?}",
@@ -89,6 +90,38 @@ fn main() {
         task.abort();
     }
     let _ = std::fs::remove_dir_all(&dir);
+    in_memory(&server, &clients);
+}
+
+/// `--db :memory:`: creates/s on an empty database, then after 300,000 more creates.
+fn in_memory(server: &tokio::runtime::Runtime, clients: &tokio::runtime::Runtime) {
+    let mut config = Config::new("bench-key", "bench-secret");
+    config.rate_limit = 0;
+    let emulator = Emulator::open(config, ":memory:".as_ref()).unwrap();
+    let (address, task) = server.block_on(spawn_on_loopback(emulator)).unwrap();
+    let load = load::Load {
+        url: format!("http://{address}/api/v0/customers"),
+        credentials: Some(("bench-key", "bench-secret")),
+        idempotency_keys: false,
+        connections: CONNECTIONS,
+        rate: None,
+        warm_up: Duration::ZERO,
+        measure: Duration::from_secs(3),
+    };
+    let first = clients.block_on(load::run(&load));
+    let mut created = first.created;
+    let mut last = first.per_second();
+    while created < 300_000 {
+        let report = clients.block_on(load::run(&load));
+        created += report.created;
+        last = report.per_second();
+    }
+    println!(
+        "emulator creates, in-memory database: {:.0}/s empty, {last:.0}/s after {created} creates ({:.0}%)",
+        first.per_second(),
+        last / first.per_second() * 100.0
+    );
+    task.abort();
 }
 
 /// A read's URL for its `i`th run.

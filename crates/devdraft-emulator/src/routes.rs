@@ -29,7 +29,7 @@ use crate::{
     Emulator,
     faults::{FAULT_HEADER, Plan},
     serve::{Hangup, Peer},
-    store::{Audit, Filter, IdempotencyRecord, Inserted, NewCustomer, Stored},
+    store::{Audit, Filter, IdempotencyRecord, Inserted, NewCustomer, StoreError, Stored},
 };
 
 type Shared = Arc<Emulator>;
@@ -73,7 +73,14 @@ fn bad_request(messages: Vec<String>) -> Response {
         .into_response()
 }
 
-fn internal_error(error: impl std::fmt::Display) -> Response {
+fn internal_error(error: StoreError) -> Response {
+    if error.is_full() {
+        // A limit of the emulator, not a fault: said so, with what to do.
+        return error_response(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "The emulator's database is full: run it with a file database (--db PATH)",
+        );
+    }
     tracing::error!(%error, "emulator failure");
     error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
 }

@@ -60,7 +60,8 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
     step("end to end: the release widget, proxy and emulator in Chromium, Firefox and WebKit");
     serve::dist(sh)?;
     cmd!(sh, "cargo build --package signup --locked").run()?;
-    cmd!(sh, "cargo test --package e2e --locked").run()?;
+    // --show-output: the time to interactive per engine, which passing scenarios report.
+    cmd!(sh, "cargo test --package e2e --locked -- --show-output").run()?;
     step("all passed");
     Ok(())
 }

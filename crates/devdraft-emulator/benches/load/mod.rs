@@ -33,10 +33,6 @@ pub struct Report {
     /// How long was counted.
     pub measured: Duration,
     /// 201s over the whole run, warm-up included.
-    #[allow(
-        dead_code,
-        reason = "read by the proxy's benchmark, not the emulator's"
-    )]
     pub created: u64,
 }
 
