@@ -76,7 +76,7 @@ impl Emulator {
     pub fn open(config: Config, db: &Path) -> Result<Emulator, StoreError> {
         Ok(Emulator {
             limiter: RateLimiter::new(config.rate_limit),
-            store: Store::open(db)?,
+            store: Store::open(db, config.idempotency_ttl)?,
             config,
             in_flight: Mutex::new(HashSet::new()),
         })

@@ -9,7 +9,12 @@
 //! answers only after the commit: group commit, so a busy emulator pays for one commit per
 //! batch, never acknowledges what is not committed, and keeps latency even.
 
-use std::{path::Path, sync::mpsc, thread};
+use std::{
+    path::Path,
+    sync::mpsc,
+    thread,
+    time::{Duration, Instant},
+};
 
 use devdraft_api::Customer;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
@@ -136,6 +141,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     created_unix INTEGER NOT NULL,
     PRIMARY KEY (client_key, key)
 );
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_unix);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY,
     time TEXT NOT NULL,
@@ -247,7 +253,8 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path`; `:memory:` keeps it in memory.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    /// Idempotency records older than `idempotency_ttl` are purged in the background.
+    pub fn open(path: &Path, idempotency_ttl: Duration) -> Result<Store, StoreError> {
         let in_memory = path.as_os_str() == ":memory:";
         let connection = if in_memory {
             open_in_memory()?
@@ -260,13 +267,13 @@ impl Store {
         // Checkpoints run beside the writer (see `checkpoint`): run by the committing thread,
         // as SQLite does by default, each one stalled every create queued behind it.
         connection.pragma_update(None, "wal_autocheckpoint", 0)?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.busy_timeout(Duration::from_secs(5))?;
         connection.execute_batch(SCHEMA)?;
         migrate(&connection)?;
         let (jobs, queue) = mpsc::channel::<Job>();
         thread::Builder::new()
             .name("emulator-db".to_owned())
-            .spawn(move || work(&connection, &queue))
+            .spawn(move || work(&connection, &queue, idempotency_ttl))
             .map_err(|_| StoreError::Stopped)?;
         let checkpoints = if in_memory {
             None
@@ -488,27 +495,21 @@ fn open_in_memory() -> Result<Connection, StoreError> {
 
 /// The database thread: takes what has queued up, runs it in one transaction, commits, then
 /// answers. Ends when the store (the only sender) is dropped.
-fn work(connection: &Connection, queue: &mpsc::Receiver<Job>) {
-    // Creates since the name index last caught up, and whether it has.
-    let mut unindexed: i64 = 0;
-    let mut behind = true;
+fn work(connection: &Connection, queue: &mpsc::Receiver<Job>, idempotency_ttl: Duration) {
+    let mut upkeep = Upkeep {
+        unindexed: 0,
+        names_behind: true,
+        ttl_secs: i64::try_from(idempotency_ttl.as_secs()).unwrap_or(i64::MAX),
+        next_purge: Instant::now(),
+    };
     loop {
-        // Idle, the name index catches up a chunk at a time; busy, it takes a chunk whenever
-        // that many creates have been committed.
-        let first = if behind {
-            match queue.recv_timeout(std::time::Duration::from_millis(20)) {
-                Ok(job) => job,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    behind = catch_up(connection, &mut unindexed);
-                    continue;
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        let first = match queue.recv_timeout(upkeep.wait()) {
+            Ok(job) => job,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                upkeep.idle(connection);
+                continue;
             }
-        } else {
-            match queue.recv() {
-                Ok(job) => job,
-                Err(_) => return,
-            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
         let mut batch = vec![first];
         batch.extend(queue.try_iter().take(BATCH - 1));
@@ -524,27 +525,105 @@ fn work(connection: &Connection, queue: &mpsc::Receiver<Job>) {
             reply(committed);
         }
         if committed {
-            // Each job of a batch may have created a customer: counted generously.
-            unindexed += i64::try_from(jobs).unwrap_or(i64::MAX);
-            behind = true;
-            if unindexed >= NAME_CHUNK {
-                behind = catch_up(connection, &mut unindexed);
-            }
+            upkeep.after_batch(connection, jobs);
         }
     }
 }
 
-/// One chunk of the name index's backlog; whether some is left.
-fn catch_up(connection: &Connection, unindexed: &mut i64) -> bool {
-    match index_names(connection) {
-        Ok(more) => {
-            *unindexed = if more { NAME_CHUNK } else { 0 };
-            more
+/// The database thread's own work between batches, each step a short transaction of its own
+/// so creates never wait long behind it: the name index's backlog ([`index_names`]) and the
+/// purge of expired idempotency records ([`purge_expired`]).
+struct Upkeep {
+    /// Creates since the name index last caught up (counted generously: one per job).
+    unindexed: i64,
+    /// Whether the name index may be behind.
+    names_behind: bool,
+    ttl_secs: i64,
+    /// When to look for expired idempotency records next.
+    next_purge: Instant,
+}
+
+impl Upkeep {
+    /// How long the thread may wait for work before its upkeep is due.
+    fn wait(&self) -> Duration {
+        if self.names_behind {
+            Duration::from_millis(20)
+        } else {
+            self.next_purge
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1))
+        }
+    }
+
+    /// Idle: a chunk of the name index, then the purge if it is due.
+    fn idle(&mut self, connection: &Connection) {
+        if self.names_behind {
+            self.index(connection);
+        }
+        self.purge_if_due(connection);
+    }
+
+    /// After a batch: a chunk of the name index once a chunk's worth has been created, and the
+    /// purge if it is due.
+    fn after_batch(&mut self, connection: &Connection, jobs: usize) {
+        self.unindexed += i64::try_from(jobs).unwrap_or(i64::MAX);
+        self.names_behind = true;
+        if self.unindexed >= NAME_CHUNK {
+            self.index(connection);
+        }
+        self.purge_if_due(connection);
+    }
+
+    fn index(&mut self, connection: &Connection) {
+        match index_names(connection) {
+            Ok(more) => {
+                self.unindexed = if more { NAME_CHUNK } else { 0 };
+                self.names_behind = more;
+            }
+            // A list by name still scans what is not indexed; tried again later.
+            Err(error) => tracing::warn!(%error, "emulator database: indexing names failed"),
+        }
+    }
+
+    fn purge_if_due(&mut self, connection: &Connection) {
+        if Instant::now() < self.next_purge {
+            return;
+        }
+        let now = i64::try_from(devdraft_api::rate_limit::now_unix()).unwrap_or(i64::MAX);
+        let more =
+            purge_expired(connection, now.saturating_sub(self.ttl_secs)).unwrap_or_else(|error| {
+                tracing::warn!(%error, "emulator database: purging idempotency records failed");
+                false
+            });
+        // A backlog goes on after the next batch; otherwise once a second.
+        self.next_purge = Instant::now() + if more { Duration::ZERO } else { PURGE_EVERY };
+    }
+}
+
+/// How often expired idempotency records are looked for.
+const PURGE_EVERY: Duration = Duration::from_secs(1);
+/// Expired idempotency records deleted per transaction.
+const PURGE_CHUNK: usize = 1000;
+
+/// Deletes up to [`PURGE_CHUNK`] idempotency records created at or before `cutoff_unix` (a
+/// lookup already treats them as absent); whether more are left.
+fn purge_expired(connection: &Connection, cutoff_unix: i64) -> Result<bool, StoreError> {
+    connection.execute_batch("BEGIN IMMEDIATE")?;
+    let deleted = connection
+        .prepare_cached(
+            "DELETE FROM idempotency WHERE rowid IN (
+                 SELECT rowid FROM idempotency WHERE created_unix <= ?1
+                 ORDER BY created_unix LIMIT ?2)",
+        )
+        .and_then(|mut statement| statement.execute(params![cutoff_unix, PURGE_CHUNK]));
+    match deleted {
+        Ok(deleted) => {
+            connection.execute_batch("COMMIT")?;
+            Ok(deleted == PURGE_CHUNK)
         }
         Err(error) => {
-            // A list by name still scans what is not indexed; try again later.
-            tracing::warn!(%error, "emulator database: indexing names failed");
-            true
+            let _ = connection.execute_batch("ROLLBACK");
+            Err(error.into())
         }
     }
 }
@@ -553,7 +632,7 @@ fn catch_up(connection: &Connection, unindexed: &mut i64) -> bool {
 /// (PASSIVE), so the log stays small; ends when the store is dropped.
 fn checkpoint(connection: &Connection, stopped: &mpsc::Receiver<()>) {
     while let Err(mpsc::RecvTimeoutError::Timeout) =
-        stopped.recv_timeout(std::time::Duration::from_millis(100))
+        stopped.recv_timeout(Duration::from_millis(100))
     {
         if let Err(error) = connection.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
             tracing::warn!(%error, "emulator database checkpoint failed");

@@ -71,6 +71,21 @@ impl Server {
             .unwrap()
     }
 
+    /// `GET /api/v0/customers?QUERY`: its status and body.
+    async fn list(&self, query: &str) -> (StatusCode, Value) {
+        let response = self
+            .get(&format!("/api/v0/customers?{query}"))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.json().await.unwrap())
+    }
+
+    /// The body of `GET /api/v0/customers?QUERY`.
+    async fn page(&self, query: &str) -> Value {
+        self.list(query).await.1
+    }
+
     async fn create(&self, body: &Value) -> Response {
         self.post().json(body).send().await.unwrap()
     }
@@ -337,6 +352,39 @@ async fn forgets_keys_after_their_time_to_live() {
         "an expired key is free again"
     );
     assert_eq!(server.total().await, 2);
+}
+
+#[tokio::test]
+async fn purges_expired_idempotency_records_by_itself() {
+    let mut config = config();
+    config.idempotency_ttl = Duration::from_secs(1);
+    let db = temp_db("purge");
+    let server = start_with(config, &db).await;
+    for email in ["a@example.com", "b@example.com", "c@example.com"] {
+        let response = server.create_keyed(&new_key(), &john(email)).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let records = || {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM idempotency", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(records(), 3);
+    // Looked for once a second, each at least a second old: gone within a few seconds, with
+    // no request to trigger it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while records() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {} records",
+            records()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(server.total().await, 3, "the customers stay");
 }
 
 #[tokio::test]
@@ -656,13 +704,7 @@ async fn lists_with_filters_and_pagination() {
             "phone_number": "+15551234567", "email": format!("user{i}@example.com"), "status": status});
         assert_eq!(server.create(&body).await.status(), StatusCode::CREATED);
     }
-    let list = |query: &str| {
-        let request = server.get(&format!("/api/v0/customers?{query}"));
-        async move {
-            let response = request.send().await.unwrap();
-            (response.status(), response.json::<Value>().await.unwrap())
-        }
-    };
+    let list = |query: &'static str| server.list(query);
     let (_, page) = list("").await;
     assert_eq!(
         (
@@ -767,10 +809,7 @@ async fn indexes_a_database_written_before_the_name_index_and_counts() {
         }
     }
     let server = start_with(config(), &db).await;
-    let list = |query: &str| {
-        let request = server.get(&format!("/api/v0/customers?{query}"));
-        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
-    };
+    let list = |query: &'static str| server.page(query);
     assert_eq!(list("").await["total"], 3);
     assert_eq!(list("status=ACTIVE").await["total"], 2);
     assert_eq!(list("name=hopper2").await["total"], 1);
@@ -798,10 +837,7 @@ async fn seeds_customers_in_bulk_that_every_read_then_finds() {
         "numbered on"
     );
     let server = start_with(config(), &db).await;
-    let list = |query: &str| {
-        let request = server.get(&format!("/api/v0/customers?{query}"));
-        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
-    };
+    let list = |query: &'static str| server.page(query);
     assert_eq!(list("").await["total"], 1010);
     assert_eq!(list("status=BLACKLISTED").await["total"], 101);
     // customer99 and customer990..=999.
