@@ -2,19 +2,19 @@
 //! upstream's rate limit.
 //!
 //! Every record is validated first (a whole pass over the file) and invalid ones are only
-//! reported. Each valid record's idempotency key is a UUID v5 of its normalized request, so
+//! reported. Nothing grows with the file in memory: the file is read again to send and to
+//! report, and outcomes by key are looked up in an SQLite file beside the journal. Each valid record's idempotency key is a UUID v5 of its normalized request, so
 //! a rerun within Devdraft's 24 hours replays instead of creating. The journal (JSON lines,
 //! appended, synced in batches) records each outcome, so a rerun after a crash, `kill -9` or
 //! Ctrl-C skips what is done; whatever the journal missed is replayed upstream by its key.
 
 use std::{
-    collections::HashMap,
     fs::{File, OpenOptions},
     io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write},
     path::{Path, PathBuf},
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -150,134 +150,362 @@ pub fn default_journal(file: &Path) -> PathBuf {
 }
 
 /// Runs the import; `interrupt` resolves on Ctrl-C (in-flight creates then finish).
+///
+/// Memory stays flat whatever the file's size: the file is read three times, streaming
+/// (validate all; send what is not done; count and report), and the outcomes by record key
+/// live on disk ([`OutcomeIndex`]), not in memory.
 pub async fn run(
     options: Options,
     interrupt: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Summary, ImportError> {
     let name = options.file.display().to_string();
-    let input = File::open(&options.file).map_err(|source| ReadError::Io {
-        file: name.clone(),
-        source,
-    })?;
-    let input = BufReader::with_capacity(1 << 16, input);
     let format = options
         .format
         .or_else(|| Format::from_extension(&options.file));
-
-    // Pass 1: validate everything before anything is sent.
-    let mut jobs = Vec::new();
-    let mut invalid: Vec<(u64, Errors)> = Vec::new();
-    let mut records = 0;
-    for_each_record(&name, input, format, |line, raw| {
-        records += 1;
-        match validate(raw) {
-            Ok(customer) => {
-                let request =
-                    CreateCustomerRequest::from_validated(&customer, options.phone_format);
-                let canonical = serde_json::to_vec(&request).map_err(io::Error::other)?;
-                jobs.push(Job {
-                    line,
-                    key: record_key(&canonical),
-                    request,
-                });
-            }
-            // Kept as they are; written out only if a report is asked for.
-            Err(errors) => invalid.push((line, errors)),
-        }
-        Ok(())
-    })?;
-
     let journal_path = options
         .journal
         .clone()
         .unwrap_or_else(|| default_journal(&options.file));
-    let done = match options.upstream {
-        None => HashMap::new(),
-        Some(_) => read_journal(&journal_path)?,
+    // What earlier runs finished (a dry run reads no journal: it reports what it would send).
+    let index = OutcomeIndex::create(&journal_path)?;
+    let journal_end = match options.upstream {
+        None => 0,
+        Some(_) => index.load(&journal_path, 0, true)?,
     };
-    let mut summary = Summary {
-        records,
-        invalid: invalid.len() as u64,
-        ..Summary::default()
-    };
-    let outcomes: Arc<Mutex<HashMap<Uuid, Entry>>> = Arc::new(Mutex::new(done));
-    // The records still to send, by index: the jobs themselves stay in one place.
-    let jobs = Arc::new(jobs);
-    let todo: Vec<usize> = {
-        let known = lock(&outcomes);
-        (0..jobs.len())
-            .filter(|&i| !known.contains_key(&jobs[i].key))
-            .collect()
-    };
+
+    // Pass 1: validate everything before anything is sent.
+    let mut summary = Summary::default();
+    let (mut to_send, mut done) = (0u64, 0u64);
+    records(&name, &options, format, |_, record| {
+        summary.records += 1;
+        match record {
+            Record::Valid { key, .. } => {
+                if index.is_done(&key)? {
+                    done += 1;
+                } else {
+                    to_send += 1;
+                }
+            }
+            Record::Invalid(_) => summary.invalid += 1,
+        }
+        Ok(())
+    })?;
     eprintln!(
-        "signup import: {name}: {records} records, {} invalid (skipped), {} to send, {} already done",
-        invalid.len(),
-        todo.len(),
-        jobs.len() - todo.len()
+        "signup import: {name}: {} records, {} invalid (skipped), {to_send} to send, {done} already done",
+        summary.records, summary.invalid,
     );
 
-    if let Some(mut config) = options.upstream.clone().filter(|_| !todo.is_empty()) {
+    if let Some(mut config) = options.upstream.clone().filter(|_| to_send > 0) {
         // A bulk import can afford to wait out a rate-limit window (Retry-After up to a minute)
         // rather than give a record up after the proxy's 10 seconds.
         config.retry.deadline = config.retry.deadline.max(Duration::from_secs(180));
         config.retry.max_attempts = config.retry.max_attempts.max(20);
         let client = Arc::new(Client::new(config).context("cannot build the HTTP client")?);
+        // Pass 2, on a thread of its own: the records not done yet, handed to the workers
+        // through a bounded queue, so no more than a few are in memory at once.
+        let concurrency = options.concurrency.max(1);
+        let (jobs, queue) = tokio::sync::mpsc::channel::<Job>(concurrency * 4);
+        let reader = {
+            let (name, journal_path) = (name.clone(), journal_path.clone());
+            let (file, phone_format) = (options.file.clone(), options.phone_format);
+            std::thread::spawn(move || -> Result<(), ImportError> {
+                // Its own connection to the index: lookups on this thread.
+                let index = OutcomeIndex::open(&journal_path)?;
+                let options = Options {
+                    file,
+                    format,
+                    upstream: None,
+                    concurrency,
+                    journal: None,
+                    report: None,
+                    phone_format,
+                };
+                let sent = records(&name, &options, format, |line, record| {
+                    if let Record::Valid { key, request } = record
+                        && !index.is_done(&key)?
+                        && jobs.blocking_send(Job { line, key, request }).is_err()
+                    {
+                        // The workers stopped (interrupted): nothing more to read.
+                        return Err(io::Error::other(Stopped));
+                    }
+                    Ok(())
+                });
+                match sent {
+                    Err(ImportError::Unreadable(ReadError::Handler(source)))
+                        if source.get_ref().is_some_and(|inner| inner.is::<Stopped>()) =>
+                    {
+                        Ok(())
+                    }
+                    other => other,
+                }
+            })
+        };
         send(
-            Arc::clone(&jobs),
-            todo,
+            queue,
+            to_send,
             Arc::clone(&client),
-            options.concurrency.max(1),
+            concurrency,
             &journal_path,
-            Arc::clone(&outcomes),
             interrupt,
         )
         .await?;
+        reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the file reader panicked"))??;
         summary.throttled = client.throttled();
+        // This run's outcomes, failures included, for the count and the report.
+        index.load(&journal_path, journal_end, false)?;
     }
 
-    let outcomes = lock(&outcomes);
-    for job in jobs.iter() {
-        match outcomes.get(&job.key).map(|entry| entry.outcome) {
-            Some(Outcome::Created) => summary.created += 1,
-            Some(Outcome::Exists) => summary.exists += 1,
-            Some(Outcome::Failed) => summary.failed += 1,
-            None => summary.pending += 1,
+    // Pass 3: every record's outcome, counted, and reported line by line in file order.
+    let mut report = options
+        .report
+        .as_deref()
+        .map(Report::create)
+        .transpose()
+        .with_context(|| {
+            format!(
+                "cannot write the report {}",
+                options.report.as_deref().unwrap_or(Path::new("")).display()
+            )
+        })?;
+    records(&name, &options, format, |line, record| {
+        let row = match &record {
+            Record::Invalid(errors) => Row::invalid(line, errors),
+            Record::Valid { key, .. } => {
+                let entry = index.get(key)?;
+                match entry.as_ref().map(|entry| entry.outcome) {
+                    Some(Outcome::Created) => summary.created += 1,
+                    Some(Outcome::Exists) => summary.exists += 1,
+                    Some(Outcome::Failed) => summary.failed += 1,
+                    None => summary.pending += 1,
+                }
+                Row::sent(line, entry)
+            }
+        };
+        if let Some(report) = &mut report {
+            report.write(&row)?;
         }
-    }
-    if let Some(path) = &options.report {
-        write_report(path, &jobs, &invalid, &outcomes)
-            .with_context(|| format!("cannot write the report {}", path.display()))?;
+        Ok(())
+    })?;
+    if let Some(report) = report {
+        report.finish().with_context(|| {
+            format!(
+                "cannot write the report {}",
+                options.report.as_deref().unwrap_or(Path::new("")).display()
+            )
+        })?;
     }
     Ok(summary)
+}
+
+/// The reader thread's way to stop reading once the workers are gone.
+#[derive(Debug)]
+struct Stopped;
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the import stopped")
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+/// One record of the file, validated.
+enum Record {
+    /// Valid: its normalized request and its idempotency key.
+    Valid {
+        key: Uuid,
+        request: CreateCustomerRequest,
+    },
+    /// Invalid, never sent.
+    Invalid(Errors),
+}
+
+/// Reads `options.file` from the start, calling `each` with every record's line and verdict.
+fn records(
+    name: &str,
+    options: &Options,
+    format: Option<Format>,
+    mut each: impl FnMut(u64, Record) -> io::Result<()>,
+) -> Result<(), ImportError> {
+    let input = File::open(&options.file).map_err(|source| ReadError::Io {
+        file: name.to_owned(),
+        source,
+    })?;
+    let input = BufReader::with_capacity(1 << 16, input);
+    for_each_record(name, input, format, |line, raw| {
+        let record = match validate(raw) {
+            Ok(customer) => {
+                let request =
+                    CreateCustomerRequest::from_validated(&customer, options.phone_format);
+                let canonical = serde_json::to_vec(&request).map_err(io::Error::other)?;
+                Record::Valid {
+                    key: record_key(&canonical),
+                    request,
+                }
+            }
+            Err(errors) => Record::Invalid(errors),
+        };
+        each(line, record)
+    })?;
+    Ok(())
+}
+
+/// The outcome of every record sent, by key, in an SQLite file beside the journal: built from
+/// the journal when an import starts and removed when it ends. On disk, with SQLite's small
+/// page cache, so a ten-million-record import keeps its memory flat; looked up once per
+/// record per pass.
+struct OutcomeIndex {
+    connection: rusqlite::Connection,
+    path: PathBuf,
+    /// Whether this handle made the file (and removes it when dropped).
+    owner: bool,
+}
+
+impl OutcomeIndex {
+    fn path(journal: &Path) -> PathBuf {
+        let mut name = journal.as_os_str().to_os_string();
+        name.push(".index.sqlite3");
+        PathBuf::from(name)
+    }
+
+    /// A fresh, empty index beside `journal` (a stale one from a crash is replaced).
+    fn create(journal: &Path) -> Result<OutcomeIndex> {
+        let path = Self::path(journal);
+        let _ = std::fs::remove_file(&path);
+        let index = Self::connect(&path, true)?;
+        index
+            .connection
+            .execute_batch(
+                "CREATE TABLE outcomes (
+                     key BLOB PRIMARY KEY, line INTEGER NOT NULL, outcome TEXT NOT NULL,
+                     customer_id TEXT, error TEXT
+                 ) WITHOUT ROWID;",
+            )
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(index)
+    }
+
+    /// Another connection to the index [`OutcomeIndex::create`] made.
+    fn open(journal: &Path) -> Result<OutcomeIndex> {
+        Self::connect(&Self::path(journal), false)
+    }
+
+    fn connect(path: &Path, owner: bool) -> Result<OutcomeIndex> {
+        let connection = rusqlite::Connection::open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        // Rebuilt from the journal on every run: nothing here needs to survive a crash.
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "OFF")?;
+        connection.busy_timeout(Duration::from_secs(30))?;
+        Ok(OutcomeIndex {
+            connection,
+            path: path.to_owned(),
+            owner,
+        })
+    }
+
+    /// Adds the journal's entries from byte `from` on (only those done, if `only_done`), the
+    /// latest for a key winning; returns the journal's length.
+    fn load(&self, journal: &Path, from: u64, only_done: bool) -> Result<u64> {
+        use std::io::Seek;
+        let mut file = match File::open(journal) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(error) => {
+                return Err(error)
+                    .with_context(|| format!("cannot read the journal {}", journal.display()));
+            }
+        };
+        file.seek(io::SeekFrom::Start(from))?;
+        let mut reader = BufReader::new(file);
+        let transaction = self.connection.unchecked_transaction()?;
+        let mut end = from;
+        let mut line = String::new();
+        {
+            let mut insert = transaction.prepare_cached(
+                "INSERT OR REPLACE INTO outcomes (key, line, outcome, customer_id, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            loop {
+                line.clear();
+                let read = reader
+                    .read_line(&mut line)
+                    .with_context(|| format!("cannot read the journal {}", journal.display()))?;
+                if read == 0 {
+                    break;
+                }
+                end += read as u64;
+                // A line cut off by a crash is ignored: its record is replayed upstream by
+                // its key.
+                let Ok(entry) = serde_json::from_str::<Entry>(&line) else {
+                    continue;
+                };
+                if only_done && !entry.outcome.done() {
+                    continue;
+                }
+                insert.execute(rusqlite::params![
+                    entry.key.as_bytes().as_slice(),
+                    entry.line,
+                    entry.outcome.as_str(),
+                    entry.customer_id,
+                    entry.error,
+                ])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(end)
+    }
+
+    /// Whether `key` ended created or existing.
+    fn is_done(&self, key: &Uuid) -> io::Result<bool> {
+        Ok(self.get(key)?.is_some_and(|entry| entry.outcome.done()))
+    }
+
+    /// What became of `key`, if it was sent.
+    fn get(&self, key: &Uuid) -> io::Result<Option<Entry>> {
+        use rusqlite::OptionalExtension;
+        self.connection
+            .prepare_cached("SELECT line, outcome, customer_id, error FROM outcomes WHERE key = ?1")
+            .and_then(|mut statement| {
+                statement
+                    .query_row([key.as_bytes().as_slice()], |row| {
+                        let outcome: String = row.get(1)?;
+                        Ok(Entry {
+                            key: *key,
+                            line: row.get(0)?,
+                            outcome: match outcome.as_str() {
+                                "created" => Outcome::Created,
+                                "exists" => Outcome::Exists,
+                                _ => Outcome::Failed,
+                            },
+                            customer_id: row.get(2)?,
+                            error: row.get(3)?,
+                        })
+                    })
+                    .optional()
+            })
+            .map_err(io::Error::other)
+    }
+}
+
+impl Drop for OutcomeIndex {
+    fn drop(&mut self) {
+        if self.owner {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = self.path.as_os_str().to_os_string();
+                name.push(suffix);
+                let _ = std::fs::remove_file(name);
+            }
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Outcomes already journaled as done (created or existing); failures are tried again.
-fn read_journal(path: &Path) -> Result<HashMap<Uuid, Entry>> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(HashMap::new()),
-        Err(error) => {
-            return Err(error)
-                .with_context(|| format!("cannot read the journal {}", path.display()));
-        }
-    };
-    let mut done = HashMap::new();
-    for line in BufReader::new(file).lines() {
-        let line = line.with_context(|| format!("cannot read the journal {}", path.display()))?;
-        // A line cut off by a crash is ignored: its record is replayed upstream by its key.
-        if let Ok(entry) = serde_json::from_str::<Entry>(&line)
-            && entry.outcome.done()
-        {
-            done.insert(entry.key, entry);
-        }
-    }
-    Ok(done)
 }
 
 /// Paces requests by the upstream's rate-limit headers: one probe until a window is known,
@@ -351,13 +579,14 @@ impl Pacer {
     }
 }
 
+/// Sends the jobs that come through `queue` (`total` of them) with `concurrency` workers,
+/// journaling each outcome.
 async fn send(
-    jobs: Arc<Vec<Job>>,
-    todo: Vec<usize>,
+    queue: tokio::sync::mpsc::Receiver<Job>,
+    total: u64,
     client: Arc<Client>,
     concurrency: usize,
     journal_path: &Path,
-    outcomes: Arc<Mutex<HashMap<Uuid, Entry>>>,
     interrupt: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let journal = OpenOptions::new()
@@ -375,34 +604,28 @@ async fn send(
             stop.store(true, Ordering::SeqCst);
         });
     }
-    let total = todo.len() as u64;
-    let todo = Arc::new(todo);
-    let next = Arc::new(AtomicUsize::new(0));
+    let queue = Arc::new(tokio::sync::Mutex::new(queue));
     let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
     let pacer = Arc::new(Pacer::default());
     let progress = Progress::new(total);
     let started = Instant::now();
 
-    let workers: Vec<_> = (0..concurrency.min(todo.len()))
+    let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (jobs, todo, next, counts, pacer, client, journal, outcomes, stop, progress) = (
-                Arc::clone(&jobs),
-                Arc::clone(&todo),
-                Arc::clone(&next),
+            let (queue, counts, pacer, client, journal, stop, progress) = (
+                Arc::clone(&queue),
                 Arc::clone(&counts),
                 Arc::clone(&pacer),
                 Arc::clone(&client),
                 Arc::clone(&journal),
-                Arc::clone(&outcomes),
                 Arc::clone(&stop),
                 progress.clone(),
             );
             tokio::spawn(async move {
                 while !stop.load(Ordering::SeqCst) {
-                    let Some(&index) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                    let Some(job) = queue.lock().await.recv().await else {
                         break;
                     };
-                    let job = &jobs[index];
                     pacer.acquire().await;
                     let outcome = client
                         .create_customer(&job.request, &job.key.to_string())
@@ -441,7 +664,6 @@ async fn send(
                     if let Ok(line) = serde_json::to_string(&entry) {
                         let _ = writeln!(lock(&journal), "{line}");
                     }
-                    lock(&outcomes).insert(job.key, entry);
                     progress.tick(&counts);
                 }
             })
@@ -461,6 +683,8 @@ async fn send(
     for worker in workers {
         let _ = worker.await;
     }
+    // Interrupted: the reader thread, blocked on a full queue, learns that nobody reads on.
+    queue.lock().await.close();
     syncing.abort();
     sync(&journal);
     progress.finish(&counts, started.elapsed());
@@ -550,73 +774,99 @@ impl Progress {
     }
 }
 
-/// Every input line and what became of it: CSV (`.csv`) or JSON Lines (anything else).
-fn write_report(
-    path: &Path,
-    jobs: &[Job],
-    invalid: &[(u64, Errors)],
-    outcomes: &HashMap<Uuid, Entry>,
-) -> Result<()> {
-    /// One line of the report.
-    struct Row<'a> {
-        line: u64,
-        status: &'a str,
-        id: Option<&'a str>,
-        error: &'a str,
-        /// An invalid record's validation errors.
-        errors: Option<&'a Errors>,
-    }
-    let mut rows = Vec::with_capacity(jobs.len() + invalid.len());
-    for (line, errors) in invalid {
-        rows.push(Row {
-            line: *line,
+/// One line of the report.
+struct Row {
+    line: u64,
+    status: &'static str,
+    id: Option<String>,
+    error: Option<String>,
+    /// An invalid record's validation errors.
+    errors: Option<Errors>,
+}
+
+impl Row {
+    fn invalid(line: u64, errors: &Errors) -> Row {
+        Row {
+            line,
             status: "invalid",
             id: None,
-            error: "",
-            errors: Some(errors),
-        });
-    }
-    for job in jobs {
-        let (status, id, error) = match outcomes.get(&job.key) {
-            Some(entry) => (
-                entry.outcome.as_str(),
-                entry.customer_id.as_deref(),
-                entry.error.as_deref().unwrap_or_default(),
-            ),
-            None => ("pending", None, ""),
-        };
-        rows.push(Row {
-            line: job.line,
-            status,
-            id,
-            error,
-            errors: None,
-        });
-    }
-    rows.sort_by_key(|row| row.line);
-    let file = BufWriter::new(File::create(path)?);
-    if path
-        .extension()
-        .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"))
-    {
-        let mut writer = csv::Writer::from_writer(file);
-        writer.write_record(["line", "status", "customer_id", "error"])?;
-        for row in rows {
-            let errors = row.errors.map(serde_json::to_string).transpose()?;
-            let error = errors.as_deref().unwrap_or(row.error);
-            let line = row.line.to_string();
-            writer.write_record([line.as_str(), row.status, row.id.unwrap_or(""), error])?;
+            error: None,
+            errors: Some(*errors),
         }
-        writer.flush()?;
-    } else {
-        let mut file = file;
-        for row in rows {
-            let error = (!row.error.is_empty()).then_some(row.error);
-            let row = serde_json::json!({"line": row.line, "status": row.status,
-                "customer_id": row.id, "errors": row.errors, "error": error});
-            writeln!(file, "{row}")?;
-        }
-        file.flush()?;
     }
-    Ok(())
+
+    /// A valid record's row: its outcome, or `pending` when it was not sent.
+    fn sent(line: u64, entry: Option<Entry>) -> Row {
+        match entry {
+            Some(entry) => Row {
+                line,
+                status: entry.outcome.as_str(),
+                id: entry.customer_id,
+                error: entry.error,
+                errors: None,
+            },
+            None => Row {
+                line,
+                status: "pending",
+                id: None,
+                error: None,
+                errors: None,
+            },
+        }
+    }
+}
+
+/// Every input line and what became of it, written as the file is read (so in line order):
+/// CSV (`.csv`) or JSON Lines (anything else).
+enum Report {
+    Csv(Box<csv::Writer<BufWriter<File>>>),
+    JsonLines(BufWriter<File>),
+}
+
+impl Report {
+    fn create(path: &Path) -> Result<Report> {
+        let file = BufWriter::new(File::create(path)?);
+        if path
+            .extension()
+            .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"))
+        {
+            let mut writer = csv::Writer::from_writer(file);
+            writer.write_record(["line", "status", "customer_id", "error"])?;
+            Ok(Report::Csv(Box::new(writer)))
+        } else {
+            Ok(Report::JsonLines(file))
+        }
+    }
+
+    fn write(&mut self, row: &Row) -> io::Result<()> {
+        match self {
+            Report::Csv(writer) => {
+                let errors = row.errors.as_ref().map(serde_json::to_string).transpose()?;
+                let error = errors
+                    .as_deref()
+                    .or(row.error.as_deref())
+                    .unwrap_or_default();
+                let line = row.line.to_string();
+                writer.write_record([
+                    line.as_str(),
+                    row.status,
+                    row.id.as_deref().unwrap_or(""),
+                    error,
+                ])?;
+            }
+            Report::JsonLines(file) => {
+                let value = serde_json::json!({"line": row.line, "status": row.status,
+                    "customer_id": row.id, "errors": row.errors, "error": row.error});
+                writeln!(file, "{value}")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> io::Result<()> {
+        match self {
+            Report::Csv(mut writer) => writer.flush(),
+            Report::JsonLines(mut file) => file.flush(),
+        }
+    }
 }
