@@ -153,7 +153,7 @@ pub fn default_journal(file: &Path) -> PathBuf {
 ///
 /// Memory stays flat whatever the file's size: the file is read three times, streaming
 /// (validate all; send what is not done; count and report), and the outcomes by record key
-/// live on disk ([`OutcomeIndex`]), not in memory.
+/// live on disk (an SQLite file beside the journal), not in memory.
 pub async fn run(
     options: Options,
     interrupt: impl Future<Output = ()> + Send + 'static,
