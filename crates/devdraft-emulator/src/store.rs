@@ -29,13 +29,24 @@ pub enum StoreError {
     /// The database thread is gone (it only stops when the store is dropped).
     #[error("emulator database thread stopped")]
     Stopped,
+    /// A batch could not commit for want of room (an in-memory database past its 1 GiB, or
+    /// a full disk): every create in it is refused.
+    #[error("emulator database: no room left to commit")]
+    Full,
+    /// A batch could not commit for another reason (the error is logged once, for the batch).
+    #[error("emulator database: the batch failed to commit")]
+    NotCommitted,
 }
 
 impl StoreError {
     /// Whether the database has no room left (an in-memory database past its 1 GiB, or a
     /// full disk).
     pub fn is_full(&self) -> bool {
-        matches!(self, StoreError::Sqlite(error) if error.sqlite_error_code() == Some(ErrorCode::DiskFull))
+        match self {
+            StoreError::Full => true,
+            StoreError::Sqlite(error) => error.sqlite_error_code() == Some(ErrorCode::DiskFull),
+            _ => false,
+        }
     }
 }
 
@@ -239,7 +250,17 @@ fn index_names(connection: &Connection) -> Result<bool, StoreError> {
 /// A unit of work for the database thread: it runs on the connection (inside the batch's
 /// transaction) and returns what to do once the batch is committed or has failed.
 type Job = Box<dyn FnOnce(&Connection) -> Reply + Send>;
-type Reply = Box<dyn FnOnce(bool) + Send>;
+/// Told how its batch ended: committed, or why not.
+type Reply = Box<dyn FnOnce(Result<(), Uncommitted>) + Send>;
+
+/// Why a batch did not commit.
+#[derive(Debug, Clone, Copy)]
+enum Uncommitted {
+    /// No room (SQLite's "database or disk is full"), which memdb reports at commit.
+    Full,
+    /// Anything else.
+    Failed,
+}
 
 /// The most jobs one transaction takes.
 const BATCH: usize = 256;
@@ -267,6 +288,11 @@ impl Store {
         // Checkpoints run beside the writer (see `checkpoint`): run by the committing thread,
         // as SQLite does by default, each one stalled every create queued behind it.
         connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // A log that was reset is cut back to this size rather than kept at its largest.
+        connection.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        // Each filter combination of a list is a statement of its own: room for all of them
+        // beside the create's, so none is prepared again and again.
+        connection.set_prepared_statement_cache_capacity(64);
         connection.busy_timeout(Duration::from_secs(5))?;
         connection.execute_batch(SCHEMA)?;
         migrate(&connection)?;
@@ -301,10 +327,10 @@ impl Store {
         let job: Job = Box::new(move |connection| {
             let result = f(connection);
             Box::new(move |committed| {
-                let _ = reply.send(if committed {
-                    result
-                } else {
-                    Err(StoreError::Stopped)
+                let _ = reply.send(match committed {
+                    Ok(()) => result,
+                    Err(Uncommitted::Full) => Err(StoreError::Full),
+                    Err(Uncommitted::Failed) => Err(StoreError::NotCommitted),
                 });
             })
         });
@@ -499,6 +525,8 @@ fn work(connection: &Connection, queue: &mpsc::Receiver<Job>, idempotency_ttl: D
     let mut upkeep = Upkeep {
         unindexed: 0,
         names_behind: true,
+        index_failing: false,
+        index_retry: Instant::now(),
         ttl_secs: i64::try_from(idempotency_ttl.as_secs()).unwrap_or(i64::MAX),
         next_purge: Instant::now(),
     };
@@ -514,30 +542,40 @@ fn work(connection: &Connection, queue: &mpsc::Receiver<Job>, idempotency_ttl: D
         let mut batch = vec![first];
         batch.extend(queue.try_iter().take(BATCH - 1));
         let jobs = batch.len();
-        let began = connection.execute_batch("BEGIN IMMEDIATE").is_ok();
+        let began = connection.execute_batch("BEGIN IMMEDIATE");
         let replies: Vec<Reply> = batch.into_iter().map(|job| job(connection)).collect();
-        let committed = began && connection.execute_batch("COMMIT").is_ok();
-        if began && !committed {
-            let _ = connection.execute_batch("ROLLBACK");
-            tracing::error!("emulator database: a batch failed to commit");
-        }
+        let committed = match began.and_then(|()| connection.execute_batch("COMMIT")) {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                let _ = connection.execute_batch("ROLLBACK");
+                tracing::error!(%error, "emulator database: a batch failed to commit");
+                Err(if error.sqlite_error_code() == Some(ErrorCode::DiskFull) {
+                    Uncommitted::Full
+                } else {
+                    Uncommitted::Failed
+                })
+            }
+        };
         for reply in replies {
             reply(committed);
         }
-        if committed {
+        if committed.is_ok() {
             upkeep.after_batch(connection, jobs);
         }
     }
 }
 
-/// The database thread's own work between batches, each step a short transaction of its own
-/// so creates never wait long behind it: the name index's backlog ([`index_names`]) and the
-/// purge of expired idempotency records ([`purge_expired`]).
+/// The database thread's own work between batches, each step short so creates never wait
+/// long behind it: the name index's backlog ([`index_names`]), the purge of expired
+/// idempotency records ([`purge_expired`]) and a checkpoint that lets the log start over.
 struct Upkeep {
     /// Creates since the name index last caught up (counted generously: one per job).
     unindexed: i64,
     /// Whether the name index may be behind.
     names_behind: bool,
+    /// Whether indexing failed last time, and when to try again.
+    index_failing: bool,
+    index_retry: Instant,
     ttl_secs: i64,
     /// When to look for expired idempotency records next.
     next_purge: Instant,
@@ -555,37 +593,49 @@ impl Upkeep {
         }
     }
 
-    /// Idle: a chunk of the name index, then the purge if it is due.
+    /// Idle: a chunk of the name index, then the once-a-second work if it is due.
     fn idle(&mut self, connection: &Connection) {
         if self.names_behind {
             self.index(connection);
         }
-        self.purge_if_due(connection);
+        self.once_a_second(connection);
     }
 
     /// After a batch: a chunk of the name index once a chunk's worth has been created, and the
-    /// purge if it is due.
+    /// once-a-second work if it is due.
     fn after_batch(&mut self, connection: &Connection, jobs: usize) {
         self.unindexed += i64::try_from(jobs).unwrap_or(i64::MAX);
         self.names_behind = true;
         if self.unindexed >= NAME_CHUNK {
             self.index(connection);
         }
-        self.purge_if_due(connection);
+        self.once_a_second(connection);
     }
 
     fn index(&mut self, connection: &Connection) {
+        if Instant::now() < self.index_retry {
+            return;
+        }
         match index_names(connection) {
             Ok(more) => {
+                self.index_failing = false;
                 self.unindexed = if more { NAME_CHUNK } else { 0 };
                 self.names_behind = more;
             }
-            // A list by name still scans what is not indexed; tried again later.
-            Err(error) => tracing::warn!(%error, "emulator database: indexing names failed"),
+            // A list by name still scans what is not indexed. Tried again in a second, and
+            // said once, not at every try.
+            Err(error) => {
+                if !self.index_failing {
+                    tracing::warn!(%error, "emulator database: indexing names failed");
+                }
+                self.index_failing = true;
+                self.index_retry = Instant::now() + Duration::from_secs(1);
+            }
         }
     }
 
-    fn purge_if_due(&mut self, connection: &Connection) {
+    /// Once a second: the purge of expired idempotency records, and a checkpoint.
+    fn once_a_second(&mut self, connection: &Connection) {
         if Instant::now() < self.next_purge {
             return;
         }
@@ -597,6 +647,14 @@ impl Upkeep {
             });
         // A backlog goes on after the next batch; otherwise once a second.
         self.next_purge = Instant::now() + if more { Duration::ZERO } else { PURGE_EVERY };
+        // The checkpoint thread copies the log as it grows, but under a steady stream of
+        // creates it never finds the log fully copied, and only then does the next write
+        // start the log over: a ten-million-record import grew it to 58 GB. Between batches
+        // the writer itself finishes the copy (what is left since the last passive
+        // checkpoint, a tenth of a second's worth), so the next batch starts the log over.
+        if let Err(error) = connection.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
+            tracing::warn!(%error, "emulator database checkpoint failed");
+        }
     }
 }
 
