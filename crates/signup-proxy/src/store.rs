@@ -2,9 +2,10 @@
 //!
 //! Every call is bounded by a short timeout (`--redis-timeout`, 50 ms by default). The first
 //! call that fails or times out marks the store out of use, logs that once, and wakes a
-//! background task that pings Redis every half second (the connection manager reconnecting
+//! background task that probes Redis every half second (the connection manager reconnecting
 //! underneath); while out of use no request waits on Redis, and the limiters count in this
-//! instance's memory. The first answered ping puts the store back in use, logged once too.
+//! instance's memory. The first probe answered in time (a request's own `INCR`, on a probe
+//! key) puts the store back in use, logged once too.
 //! So Redis trouble costs a create at most one timeout, and never its answer.
 //!
 //! Keys are `PREFIX:KIND:WINDOW:HASH`: HASH is the first 16 bytes of HMAC-SHA256 of what is
@@ -28,7 +29,7 @@ use sha2::Sha256;
 
 /// How often a store out of use pings Redis to come back.
 const PING_EVERY: Duration = Duration::from_millis(500);
-/// How long a background ping may take: longer than a request may wait, since nobody waits.
+/// How long connecting may take (the first probe, and each attempt to reconnect).
 const PING_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long a key outlives its window, for instances whose clocks run behind.
 const KEY_GRACE: u64 = 60;
@@ -84,6 +85,8 @@ pub struct RedisStore {
     in_use: AtomicBool,
     /// Wakes the background task when the store falls out of use.
     lost: tokio::sync::Notify,
+    /// Held while `in_use` and the gauge change together.
+    transition: std::sync::Mutex<()>,
     /// `signup_redis_in_use`, 1 or 0.
     gauge: Gauge,
     hasher: Hmac<Sha256>,
@@ -127,6 +130,7 @@ impl RedisStore {
             connection,
             in_use: AtomicBool::new(false),
             lost: tokio::sync::Notify::new(),
+            transition: std::sync::Mutex::new(()),
             gauge,
             hasher: Hmac::new_from_slice(secret).expect("HMAC takes keys of any length"),
             prefix: config.prefix.clone(),
@@ -135,7 +139,8 @@ impl RedisStore {
         });
         // The first connection is made here, on the caller's runtime, which then runs its
         // I/O for every worker.
-        if store.ping().await {
+        // The first probe also connects: it may take longer than a request may wait.
+        if store.probe(PING_TIMEOUT).await {
             store.set_in_use(true);
             tracing::info!(redis = %store.address, "limits are shared through Redis");
         } else {
@@ -160,18 +165,9 @@ impl RedisStore {
         if !self.in_use() {
             return None;
         }
-        let window = now_unix / 60 * 60;
-        let key = self.key(kind, id, window);
-        let expire_at = i64::try_from(window + 60 + KEY_GRACE).unwrap_or(i64::MAX);
-        let mut connection = self.connection.clone();
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .incr(&key, 1)
-            .expire_at(&key, expire_at)
-            .ignore();
-        let counted = pipe.query_async::<(u64,)>(&mut connection);
-        match tokio::time::timeout(self.timeout, counted).await {
-            Ok(Ok((count,))) => Some(count),
+        let key = self.key(kind, id, now_unix / 60 * 60);
+        match tokio::time::timeout(self.timeout, self.count_at(&key, now_unix)).await {
+            Ok(Ok(count)) => Some(count),
             Ok(Err(error)) => {
                 self.lose(&error);
                 None
@@ -181,6 +177,19 @@ impl RedisStore {
                 None
             }
         }
+    }
+
+    /// One round trip: `INCR key` and its expiry after the window of `now_unix`, atomically.
+    async fn count_at(&self, key: &str, now_unix: u64) -> redis::RedisResult<u64> {
+        let expire_at = i64::try_from(now_unix / 60 * 60 + 60 + KEY_GRACE).unwrap_or(i64::MAX);
+        let mut connection = self.connection.clone();
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .incr(key, 1)
+            .expire_at(key, expire_at)
+            .ignore();
+        let (count,) = pipe.query_async::<(u64,)>(&mut connection).await?;
+        Ok(count)
     }
 
     /// The key of `id`'s count under `kind` in the window starting at `window`.
@@ -198,14 +207,29 @@ impl RedisStore {
         key
     }
 
+    /// Whether Redis would count a request now: the same command as a request's (so a Redis
+    /// that answers PING but refuses writes, read-only or out of memory, is not taken back),
+    /// on a probe key, within a request's timeout (so a Redis too slow for requests is not
+    /// either). Probes are the background task's, once every half second at most.
     async fn ping(&self) -> bool {
-        let mut connection = self.connection.clone();
-        let command = redis::cmd("PING");
-        let ping = command.query_async::<String>(&mut connection);
-        matches!(tokio::time::timeout(PING_TIMEOUT, ping).await, Ok(Ok(_)))
+        self.probe(self.timeout).await
+    }
+
+    /// [`RedisStore::ping`] within `timeout`.
+    async fn probe(&self, timeout: Duration) -> bool {
+        let now = devdraft_api::rate_limit::now_unix();
+        let key = format!("{}:probe", self.prefix);
+        let probe = self.count_at(&key, now);
+        matches!(tokio::time::timeout(timeout, probe).await, Ok(Ok(_)))
     }
 
     fn set_in_use(&self, in_use: bool) {
+        // The flag and the gauge change together: a loss racing a return cannot leave the
+        // gauge saying 1 while requests count alone.
+        let _transition = self
+            .transition
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         self.in_use.store(in_use, Ordering::Relaxed);
         self.gauge.set(i64::from(in_use));
     }
@@ -213,8 +237,13 @@ impl RedisStore {
     /// Takes the store out of use after a failed call: logged and reported once, by the
     /// request that saw it first.
     fn lose(&self, error: &dyn std::fmt::Display) {
+        let transition = self
+            .transition
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if self.in_use.swap(false, Ordering::Relaxed) {
             self.gauge.set(0);
+            drop(transition);
             tracing::warn!(
                 redis = %self.address,
                 %error,
@@ -233,7 +262,7 @@ async fn watch(store: Weak<RedisStore>) {
             return;
         };
         if strong.in_use() {
-            // Wait for a loss without keeping the store alive.
+            // Wait for a loss, looking again every few seconds whether the store is gone.
             let lost = async { strong.lost.notified().await };
             let _ = tokio::time::timeout(Duration::from_secs(5), lost).await;
             continue;

@@ -366,7 +366,9 @@ struct OutcomeIndex {
 impl OutcomeIndex {
     fn path(journal: &Path) -> PathBuf {
         let mut name = journal.as_os_str().to_os_string();
-        name.push(".index.sqlite3");
+        // One per process: a dry run or a second import of the same file beside a running
+        // one must not touch its index.
+        name.push(format!(".index-{}.sqlite3", std::process::id()));
         PathBuf::from(name)
     }
 
@@ -589,11 +591,16 @@ async fn send(
     journal_path: &Path,
     interrupt: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let journal = OpenOptions::new()
+    let mut journal = OpenOptions::new()
         .create(true)
         .append(true)
+        .read(true)
         .open(journal_path)
         .with_context(|| format!("cannot open the journal {}", journal_path.display()))?;
+    // A line cut off by a crash is ended first, so this run's first entry is a line of its own.
+    if ends_mid_line(&mut journal)? {
+        journal.write_all(b"\n")?;
+    }
     let journal = Arc::new(Mutex::new(BufWriter::new(journal)));
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -626,6 +633,10 @@ async fn send(
                     let Some(job) = queue.lock().await.recv().await else {
                         break;
                     };
+                    // Interrupted while waiting for it: not sent.
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
                     pacer.acquire().await;
                     let outcome = client
                         .create_customer(&job.request, &job.key.to_string())
@@ -662,7 +673,8 @@ async fn send(
                         error,
                     };
                     if let Ok(line) = serde_json::to_string(&entry) {
-                        let _ = writeln!(lock(&journal), "{line}");
+                        // One write for the line and its end: a flush never splits them.
+                        let _ = lock(&journal).write_all(format!("{line}\n").as_bytes());
                     }
                     progress.tick(&counts);
                 }
@@ -689,6 +701,18 @@ async fn send(
     sync(&journal);
     progress.finish(&counts, started.elapsed());
     Ok(())
+}
+
+/// Whether `file` ends with something other than a line break (a line cut off).
+fn ends_mid_line(file: &mut File) -> Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    if file.metadata()?.len() == 0 {
+        return Ok(false);
+    }
+    let mut last = [0u8];
+    file.seek(SeekFrom::End(-1))?;
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
 }
 
 fn sync(journal: &Mutex<BufWriter<File>>) {

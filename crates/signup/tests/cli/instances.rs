@@ -208,7 +208,9 @@ fn three_instances_share_one_rate_limit_per_ip_and_keep_no_secret_in_redis() {
     assert!(!keys.is_empty());
     for key in &keys {
         assert!(
-            key.starts_with("signup:ip:") || key.starts_with("signup:budget:"),
+            ["signup:ip:", "signup:budget:", "signup:probe"]
+                .iter()
+                .any(|prefix| key.starts_with(prefix)),
             "{key}"
         );
         for secret in [KEY, SECRET, ip, "203.0.113.9", "example.com", "ada."] {
