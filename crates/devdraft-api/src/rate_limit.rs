@@ -15,6 +15,11 @@ pub fn now_unix() -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
+/// The start of the one-minute window `now` falls in (unix seconds); it ends 60 s later.
+pub fn window_start(now: u64) -> u64 {
+    now - now % 60
+}
+
 /// The state of a caller's window after counting one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
@@ -42,6 +47,18 @@ pub struct RateLimiter {
     windows: MinuteWindows,
 }
 
+impl Window {
+    /// The window of `now` after `count` requests (this one included) against `limit`.
+    pub fn after(count: u64, limit: u32, now: u64) -> Window {
+        Window {
+            limit,
+            remaining: u32::try_from(u64::from(limit).saturating_sub(count)).unwrap_or(0),
+            reset: window_start(now) + 60,
+            limited: count > u64::from(limit),
+        }
+    }
+}
+
 impl RateLimiter {
     /// A limiter of `limit` requests per minute per key (0: no limit).
     pub fn new(limit: u32) -> Self {
@@ -57,13 +74,8 @@ impl RateLimiter {
             return None;
         }
         // Keys may be counted before authentication; the windows bound the memory this takes.
-        let Hit { count, reset } = self.windows.hit(key, now);
-        Some(Window {
-            limit: self.limit,
-            remaining: self.limit.saturating_sub(count),
-            reset,
-            limited: count > self.limit,
-        })
+        let Hit { count, .. } = self.windows.hit(key, now);
+        Some(Window::after(u64::from(count), self.limit, now))
     }
 }
 
@@ -86,7 +98,7 @@ struct Hit {
 impl MinuteWindows {
     /// Counts one request of `key` at `now` (unix seconds).
     fn hit(&self, key: &str, now: u64) -> Hit {
-        let start = now - now % 60;
+        let start = window_start(now);
         let mut windows = self
             .windows
             .lock()

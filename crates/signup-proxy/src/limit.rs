@@ -8,6 +8,8 @@
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
+use devdraft_api::rate_limit::Window;
+
 use crate::{Config, store::RedisStore};
 
 /// A limiter, or `None` for no limit: a limit that is off costs a request nothing (no key
@@ -86,6 +88,19 @@ pub enum Verdict {
     },
 }
 
+impl Verdict {
+    /// The verdict on a request that left `window` (none: no limit), the same for every
+    /// limiter: denied past the limit, until the window resets.
+    fn of(window: Option<Window>, now_unix: u64) -> Verdict {
+        match window {
+            Some(window) if window.limited => Verdict::Deny {
+                retry_after: Duration::from_secs(window.retry_after(now_unix)),
+            },
+            _ => Verdict::Allow,
+        }
+    }
+}
+
 /// A verdict to come: a shared store answers over the network.
 pub type Check<'a> = Pin<Box<dyn Future<Output = Verdict> + Send + 'a>>;
 
@@ -107,12 +122,7 @@ impl MemoryRateLimiter {
 
     /// The verdict, at once.
     fn verdict(&self, key: &str, now_unix: u64) -> Verdict {
-        match self.0.hit(key, now_unix) {
-            Some(window) if window.limited => Verdict::Deny {
-                retry_after: Duration::from_secs(window.retry_after(now_unix)),
-            },
-            _ => Verdict::Allow,
-        }
+        Verdict::of(self.0.hit(key, now_unix), now_unix)
     }
 }
 
@@ -154,12 +164,11 @@ impl RateLimiter for RedisRateLimiter {
     fn check<'a>(&'a self, key: &'a str, now_unix: u64) -> Check<'a> {
         Box::pin(async move {
             let local = self.local.verdict(key, now_unix);
-            let window_end = (now_unix / 60 + 1) * 60;
             match self.store.count_in_window(self.kind, key, now_unix).await {
-                Some(count) if count > u64::from(self.per_minute) => Verdict::Deny {
-                    retry_after: Duration::from_secs(window_end.saturating_sub(now_unix).max(1)),
-                },
-                Some(_) => Verdict::Allow,
+                Some(count) => Verdict::of(
+                    Some(Window::after(count, self.per_minute, now_unix)),
+                    now_unix,
+                ),
                 None => local,
             }
         })

@@ -22,6 +22,7 @@ use std::{
     time::Duration,
 };
 
+use devdraft_api::rate_limit::window_start;
 use hmac::{Hmac, Mac};
 use prometheus_client::metrics::gauge::Gauge;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -165,7 +166,7 @@ impl RedisStore {
         if !self.in_use() {
             return None;
         }
-        let key = self.key(kind, id, now_unix / 60 * 60);
+        let key = self.key(kind, id, window_start(now_unix));
         match tokio::time::timeout(self.timeout, self.count_at(&key, now_unix)).await {
             Ok(Ok(count)) => Some(count),
             Ok(Err(error)) => {
@@ -181,7 +182,7 @@ impl RedisStore {
 
     /// One round trip: `INCR key` and its expiry after the window of `now_unix`, atomically.
     async fn count_at(&self, key: &str, now_unix: u64) -> redis::RedisResult<u64> {
-        let expire_at = i64::try_from(now_unix / 60 * 60 + 60 + KEY_GRACE).unwrap_or(i64::MAX);
+        let expire_at = i64::try_from(window_start(now_unix) + 60 + KEY_GRACE).unwrap_or(i64::MAX);
         let mut connection = self.connection.clone();
         let mut pipe = redis::pipe();
         pipe.atomic()
