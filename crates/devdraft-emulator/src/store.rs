@@ -169,6 +169,13 @@ CREATE TABLE IF NOT EXISTS audit (
 /// the counts, 2 fills the name index after the creates' commits ([`index_names`]).
 const SCHEMA_VERSION: i64 = 2;
 
+/// Counts the customers per app and status again, from the table (one transaction).
+const RECOUNT: &str = "BEGIN IMMEDIATE;
+    DELETE FROM customer_counts;
+    INSERT INTO customer_counts (app_id, status, n)
+        SELECT app_id, status, count(*) FROM customers GROUP BY app_id, status;
+    COMMIT;";
+
 /// Brings a database written by an older emulator up to [`SCHEMA_VERSION`].
 fn migrate(connection: &Connection) -> Result<(), StoreError> {
     let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
@@ -178,11 +185,9 @@ fn migrate(connection: &Connection) -> Result<(), StoreError> {
             "BEGIN IMMEDIATE;
              INSERT INTO customers_name(customers_name) VALUES ('delete-all');
              UPDATE name_index SET indexed_seq = 0;
-             DELETE FROM customer_counts;
-             INSERT INTO customer_counts (app_id, status, n)
-                 SELECT app_id, status, count(*) FROM customers GROUP BY app_id, status;
              COMMIT;",
         )?;
+        connection.execute_batch(RECOUNT)?;
     } else if version < 2 {
         // Version 1 indexed each name in its create's transaction: all are in.
         connection.execute_batch(
@@ -209,42 +214,37 @@ const NAME_CHUNK: i64 = 1024;
 /// per 1,024 names; a list by name also scans the few customers not yet indexed, so it still
 /// finds a customer the moment it is created.
 fn index_names(connection: &Connection) -> Result<bool, StoreError> {
-    connection.execute_batch("BEGIN IMMEDIATE")?;
-    let indexed = (|| {
-        let from: i64 =
-            connection.query_row("SELECT indexed_seq FROM name_index", [], |row| row.get(0))?;
-        let to: Option<i64> = connection
-            .prepare_cached(
-                "SELECT max(seq) FROM (SELECT seq FROM customers WHERE seq > ?1 ORDER BY seq LIMIT ?2)",
-            )?
-            .query_row(params![from, NAME_CHUNK], |row| row.get(0))?;
-        let Some(to) = to else {
-            return Ok::<_, StoreError>(false);
-        };
-        connection
-            .prepare_cached(
-                "INSERT INTO customers_name (rowid, name_lower)
-                 SELECT seq, name_lower FROM customers WHERE seq > ?1 AND seq <= ?2",
-            )?
-            .execute(params![from, to])?;
-        connection
-            .prepare_cached("UPDATE name_index SET indexed_seq = ?1")?
-            .execute(params![to])?;
-        let more: bool = connection
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM customers WHERE seq > ?1)")?
-            .query_row(params![to], |row| row.get(0))?;
-        Ok(more)
-    })();
-    match indexed {
-        Ok(more) => {
-            connection.execute_batch("COMMIT")?;
-            Ok(more)
-        }
-        Err(error) => {
-            let _ = connection.execute_batch("ROLLBACK");
-            Err(error)
-        }
-    }
+    // Rolled back if anything below fails (when dropped uncommitted).
+    let transaction = immediate(connection)?;
+    let from: i64 =
+        transaction.query_row("SELECT indexed_seq FROM name_index", [], |row| row.get(0))?;
+    let to: Option<i64> = transaction
+        .prepare_cached(
+            "SELECT max(seq) FROM (SELECT seq FROM customers WHERE seq > ?1 ORDER BY seq LIMIT ?2)",
+        )?
+        .query_row(params![from, NAME_CHUNK], |row| row.get(0))?;
+    let Some(to) = to else {
+        return Ok(false);
+    };
+    transaction
+        .prepare_cached(
+            "INSERT INTO customers_name (rowid, name_lower)
+             SELECT seq, name_lower FROM customers WHERE seq > ?1 AND seq <= ?2",
+        )?
+        .execute(params![from, to])?;
+    transaction
+        .prepare_cached("UPDATE name_index SET indexed_seq = ?1")?
+        .execute(params![to])?;
+    let more: bool = transaction
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM customers WHERE seq > ?1)")?
+        .query_row(params![to], |row| row.get(0))?;
+    transaction.commit()?;
+    Ok(more)
+}
+
+/// A write transaction of its own (the writer lock taken at once), for upkeep between batches.
+fn immediate(connection: &Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    rusqlite::Transaction::new_unchecked(connection, rusqlite::TransactionBehavior::Immediate)
 }
 
 /// A unit of work for the database thread: it runs on the connection (inside the batch's
@@ -666,24 +666,16 @@ const PURGE_CHUNK: usize = 1000;
 /// Deletes up to [`PURGE_CHUNK`] idempotency records created at or before `cutoff_unix` (a
 /// lookup already treats them as absent); whether more are left.
 fn purge_expired(connection: &Connection, cutoff_unix: i64) -> Result<bool, StoreError> {
-    connection.execute_batch("BEGIN IMMEDIATE")?;
-    let deleted = connection
+    let transaction = immediate(connection)?;
+    let deleted = transaction
         .prepare_cached(
             "DELETE FROM idempotency WHERE rowid IN (
                  SELECT rowid FROM idempotency WHERE created_unix <= ?1
                  ORDER BY created_unix LIMIT ?2)",
-        )
-        .and_then(|mut statement| statement.execute(params![cutoff_unix, PURGE_CHUNK]));
-    match deleted {
-        Ok(deleted) => {
-            connection.execute_batch("COMMIT")?;
-            Ok(deleted == PURGE_CHUNK)
-        }
-        Err(error) => {
-            let _ = connection.execute_batch("ROLLBACK");
-            Err(error.into())
-        }
-    }
+        )?
+        .execute(params![cutoff_unix, PURGE_CHUNK])?;
+    transaction.commit()?;
+    Ok(deleted == PURGE_CHUNK)
 }
 
 /// Copies the write-ahead log into the database ten times a second, without blocking the writer
@@ -819,12 +811,8 @@ pub fn seed(path: &Path, app_id: &str, count: u64) -> Result<u64, StoreError> {
         transaction.commit()?;
     }
     while index_names(&connection)? {}
-    connection.execute_batch(
-        "DELETE FROM customer_counts;
-         INSERT INTO customer_counts (app_id, status, n)
-             SELECT app_id, status, count(*) FROM customers GROUP BY app_id, status;
-         PRAGMA wal_checkpoint(TRUNCATE);",
-    )?;
+    connection.execute_batch(RECOUNT)?;
+    connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
     Ok(connection.query_row(
         "SELECT coalesce(sum(n), 0) FROM customer_counts WHERE app_id = ?1",
         [app_id],
