@@ -158,10 +158,15 @@ pub async fn run(
     options: Options,
     interrupt: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Summary, ImportError> {
-    let name = options.file.display().to_string();
-    let format = options
-        .format
-        .or_else(|| Format::from_extension(&options.file));
+    let source = Source {
+        name: options.file.display().to_string(),
+        file: options.file.clone(),
+        format: options
+            .format
+            .or_else(|| Format::from_extension(&options.file)),
+        phone_format: options.phone_format,
+    };
+    let name = &source.name;
     let journal_path = options
         .journal
         .clone()
@@ -176,7 +181,7 @@ pub async fn run(
     // Pass 1: validate everything before anything is sent.
     let mut summary = Summary::default();
     let (mut to_send, mut done) = (0u64, 0u64);
-    records(&name, &options, format, |_, record| {
+    source.records(|_, record| {
         summary.records += 1;
         match record {
             Record::Valid { key, .. } => {
@@ -206,21 +211,11 @@ pub async fn run(
         let concurrency = options.concurrency.max(1);
         let (jobs, queue) = tokio::sync::mpsc::channel::<Job>(concurrency * 4);
         let reader = {
-            let (name, journal_path) = (name.clone(), journal_path.clone());
-            let (file, phone_format) = (options.file.clone(), options.phone_format);
+            let (source, journal_path) = (source.clone(), journal_path.clone());
             std::thread::spawn(move || -> Result<(), ImportError> {
                 // Its own connection to the index: lookups on this thread.
                 let index = OutcomeIndex::open(&journal_path)?;
-                let options = Options {
-                    file,
-                    format,
-                    upstream: None,
-                    concurrency,
-                    journal: None,
-                    report: None,
-                    phone_format,
-                };
-                let sent = records(&name, &options, format, |line, record| {
+                let sent = source.records(|line, record| {
                     if let Record::Valid { key, request } = record
                         && !index.is_done(&key)?
                         && jobs.blocking_send(Job { line, key, request }).is_err()
@@ -269,7 +264,7 @@ pub async fn run(
                 options.report.as_deref().unwrap_or(Path::new("")).display()
             )
         })?;
-    records(&name, &options, format, |line, record| {
+    source.records(|line, record| {
         let row = match &record {
             Record::Invalid(errors) => Row::invalid(line, errors),
             Record::Valid { key, .. } => {
@@ -322,34 +317,44 @@ enum Record {
     Invalid(Errors),
 }
 
-/// Reads `options.file` from the start, calling `each` with every record's line and verdict.
-fn records(
-    name: &str,
-    options: &Options,
+/// The input file, as each pass reads it.
+#[derive(Clone)]
+struct Source {
+    /// How messages name it.
+    name: String,
+    file: PathBuf,
     format: Option<Format>,
-    mut each: impl FnMut(u64, Record) -> io::Result<()>,
-) -> Result<(), ImportError> {
-    let input = File::open(&options.file).map_err(|source| ReadError::Io {
-        file: name.to_owned(),
-        source,
-    })?;
-    let input = BufReader::with_capacity(1 << 16, input);
-    for_each_record(name, input, format, |line, raw| {
-        let record = match validate(raw) {
-            Ok(customer) => {
-                let request =
-                    CreateCustomerRequest::from_validated(&customer, options.phone_format);
-                let canonical = serde_json::to_vec(&request).map_err(io::Error::other)?;
-                Record::Valid {
-                    key: record_key(&canonical),
-                    request,
+    phone_format: PhoneFormat,
+}
+
+impl Source {
+    /// Reads the file from the start, calling `each` with every record's line and verdict.
+    fn records(
+        &self,
+        mut each: impl FnMut(u64, Record) -> io::Result<()>,
+    ) -> Result<(), ImportError> {
+        let input = File::open(&self.file).map_err(|source| ReadError::Io {
+            file: self.name.clone(),
+            source,
+        })?;
+        let input = BufReader::with_capacity(1 << 16, input);
+        for_each_record(&self.name, input, self.format, |line, raw| {
+            let record = match validate(raw) {
+                Ok(customer) => {
+                    let request =
+                        CreateCustomerRequest::from_validated(&customer, self.phone_format);
+                    let canonical = serde_json::to_vec(&request).map_err(io::Error::other)?;
+                    Record::Valid {
+                        key: record_key(&canonical),
+                        request,
+                    }
                 }
-            }
-            Err(errors) => Record::Invalid(errors),
-        };
-        each(line, record)
-    })?;
-    Ok(())
+                Err(errors) => Record::Invalid(errors),
+            };
+            each(line, record)
+        })?;
+        Ok(())
+    }
 }
 
 /// The outcome of every record sent, by key, in an SQLite file beside the journal: built from
