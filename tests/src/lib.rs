@@ -277,8 +277,7 @@ impl Stack {
             driver.goto("about:blank").await?;
             tokio::time::sleep(Duration::from_secs(1)).await;
             driver.goto(format!("{}/", self.proxy)).await?;
-            page.wait_for("form.signup-form input[name=first_name]")
-                .await;
+            page.wait_for_form().await;
             page.ready_ms()
                 .await
                 .ok_or_else(|| Failure("no signup-form:ready mark".to_owned()))
@@ -385,8 +384,7 @@ impl Stack {
         let page = SignupPage {
             driver: self.driver.clone(),
         };
-        page.wait_for("form.signup-form input[name=first_name]")
-            .await;
+        page.wait_for_form().await;
         page.record_events().await;
         page
     }
@@ -454,6 +452,12 @@ impl SignupPage {
             assert!(Instant::now() < deadline, "nothing matches {selector}");
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+
+    /// Waits until the form is rendered (10 s at most).
+    async fn wait_for_form(&self) {
+        self.wait_for("form.signup-form input[name=first_name]")
+            .await;
     }
 
     /// Runs `script` in the page (with `arguments[i]` = `args[i]`) and returns what it returns.

@@ -59,14 +59,8 @@ impl RedisServer {
         self.signal("CONT");
     }
 
-    fn signal(&self, signal: &str) {
-        let child = self.child.as_ref().expect("redis-server is running");
-        let sent = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(sent.success(), "kill -{signal} failed");
+    fn signal(&self, name: &str) {
+        signal(self.child.as_ref().expect("redis-server is running"), name);
     }
 
     /// Starts it again on the same socket, empty, and waits until it answers.
@@ -102,4 +96,14 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Sends `signal` (`TERM`, `INT`, `STOP`, `CONT`) to `child`, as a supervisor or Ctrl-C would.
+pub fn signal(child: &Child, signal: &str) {
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal} failed");
 }

@@ -58,15 +58,7 @@ pub fn total(base: &str, key: &str, secret: &str, query: &str) -> u64 {
     list["total"].as_u64().unwrap()
 }
 
-/// Sends `signal` (`TERM`, `INT`) to `child`, as a supervisor or Ctrl-C would.
-pub fn signal(child: &Child, signal: &str) {
-    let sent = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(sent.success(), "kill -{signal} failed");
-}
+pub use super::redis_server::signal;
 
 /// A fresh, empty folder for the test `name`.
 pub fn temp_dir(name: &str) -> PathBuf {
