@@ -77,6 +77,16 @@ impl RateLimiter {
         let Hit { count, .. } = self.windows.hit(key, now);
         Some(Window::after(u64::from(count), self.limit, now))
     }
+
+    /// The requests allowed per key and minute (0: no limit).
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// How many requests `key` has made in the window of `now`, counting none.
+    pub fn count(&self, key: &str, now: u64) -> u32 {
+        self.windows.count(key, now)
+    }
 }
 
 /// Request counts per key in the current one-minute window.
@@ -123,6 +133,20 @@ impl MinuteWindows {
         Hit {
             count,
             reset: start + 60,
+        }
+    }
+
+    /// How many requests `key` has made in the window of `now` (0 once it is over).
+    fn count(&self, key: &str, now: u64) -> u32 {
+        let windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (window, counts) = &*windows;
+        if *window == window_start(now) {
+            counts.get(key).copied().unwrap_or(0)
+        } else {
+            0
         }
     }
 

@@ -10,6 +10,7 @@
 //! `app(proxy)`; tests call `app` directly against the emulator.
 
 mod audit;
+pub mod challenge;
 mod client_ip;
 mod idempotency;
 pub mod limit;
@@ -26,17 +27,21 @@ use devdraft_api::{
 };
 
 pub use crate::{
+    challenge::{ChallengeConfig, UsedSolutions},
     limit::Limits,
     metrics::{Metrics, metrics_app},
     routes::app,
     store::{RedisConfig, RedisStore, StoreError},
 };
 
-/// What the workers of one instance share: its limits and its metrics.
+/// What the workers of one instance share: its limits, its used challenge solutions and its
+/// metrics.
 #[derive(Debug, Clone)]
 pub struct Shared {
     /// The rate limits, in memory or in Redis.
     pub limits: Limits,
+    /// The challenge solutions used so far, in memory or in Redis.
+    pub used: Arc<UsedSolutions>,
     /// The metrics, which `--metrics-listen` serves.
     pub metrics: Arc<Metrics>,
     /// The Redis store the limits are counted in, if any.
@@ -48,6 +53,7 @@ impl Shared {
     pub fn in_memory(config: &Config) -> Shared {
         Shared {
             limits: Limits::in_memory(config),
+            used: Arc::new(UsedSolutions::new(None)),
             metrics: Arc::new(Metrics::new()),
             store: None,
         }
@@ -62,6 +68,7 @@ impl Shared {
         let store = RedisStore::connect(redis, &secret, metrics.redis_in_use()).await?;
         Ok(Shared {
             limits: Limits::shared(config, &store),
+            used: Arc::new(UsedSolutions::new(Some(Arc::clone(&store)))),
             metrics,
             store: Some(store),
         })
@@ -190,11 +197,14 @@ pub struct Config {
     /// The secret for deriving upstream idempotency keys; `None` derives one from the client
     /// secret.
     pub idempotency_secret: Option<String>,
+    /// The proof of work a create must carry; `None`: none (`--challenge off`).
+    pub challenge: Option<ChallengeConfig>,
 }
 
 impl Config {
     /// Defaults: entered phone form, no other origins, 10 creates per minute per IP, no upstream
-    /// budget, no proxies trusted, 256 requests at once, no static files, no audit file.
+    /// budget, no proxies trusted, 256 requests at once, no static files, no audit file, no
+    /// challenge (`signup serve` turns it on).
     pub fn new(upstream: ClientConfig) -> Config {
         Config {
             upstream,
@@ -207,6 +217,7 @@ impl Config {
             static_dir: None,
             audit_log: None,
             idempotency_secret: None,
+            challenge: None,
         }
     }
 }
@@ -219,6 +230,7 @@ pub struct Proxy {
     limits: Limits,
     metrics: Arc<Metrics>,
     audit: audit::AuditLog,
+    challenges: Option<challenge::Challenges>,
 }
 
 /// Why the proxy could not start.
@@ -266,7 +278,12 @@ impl Proxy {
         };
         let audit =
             audit::AuditLog::open(config.audit_log.as_deref()).map_err(StartError::AuditLog)?;
+        let challenges = config.challenge.clone().map(|challenge| {
+            let base = idempotency::deployment_secret(&config, b"signup challenge v1");
+            challenge::Challenges::new(challenge, &base, shared.used)
+        });
         Ok(Proxy {
+            challenges,
             config,
             client,
             keys,

@@ -104,10 +104,19 @@ impl Verdict {
 /// A verdict to come: a shared store answers over the network.
 pub type Check<'a> = Pin<Box<dyn Future<Output = Verdict> + Send + 'a>>;
 
+/// A count to come.
+pub type Count<'a> = Pin<Box<dyn Future<Output = u64> + Send + 'a>>;
+
 /// Counts requests per key in fixed windows.
 pub trait RateLimiter: Send + Sync {
     /// Counts one request of `key` at `now_unix` (seconds).
     fn check<'a>(&'a self, key: &'a str, now_unix: u64) -> Check<'a>;
+
+    /// How many requests `key` has made in the window of `now_unix`, counting none.
+    fn spent<'a>(&'a self, key: &'a str, now_unix: u64) -> Count<'a>;
+
+    /// The requests allowed per key and window.
+    fn per_minute(&self) -> u32;
 }
 
 /// [`RateLimiter`] in this process's memory: Devdraft's fixed one-minute windows.
@@ -129,6 +138,14 @@ impl MemoryRateLimiter {
 impl RateLimiter for MemoryRateLimiter {
     fn check<'a>(&'a self, key: &'a str, now_unix: u64) -> Check<'a> {
         Box::pin(std::future::ready(self.verdict(key, now_unix)))
+    }
+
+    fn spent<'a>(&'a self, key: &'a str, now_unix: u64) -> Count<'a> {
+        Box::pin(std::future::ready(u64::from(self.0.count(key, now_unix))))
+    }
+
+    fn per_minute(&self) -> u32 {
+        self.0.limit()
     }
 }
 
@@ -172,6 +189,19 @@ impl RateLimiter for RedisRateLimiter {
                 None => local,
             }
         })
+    }
+
+    fn spent<'a>(&'a self, key: &'a str, now_unix: u64) -> Count<'a> {
+        Box::pin(async move {
+            match self.store.peek_in_window(self.kind, key, now_unix).await {
+                Some(count) => count,
+                None => self.local.spent(key, now_unix).await,
+            }
+        })
+    }
+
+    fn per_minute(&self) -> u32 {
+        self.per_minute
     }
 }
 

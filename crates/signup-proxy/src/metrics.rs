@@ -36,6 +36,11 @@ struct LimiterName {
     limiter: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Level {
+    level: u32,
+}
+
 /// The proxy's metrics, shared by the workers of one instance.
 pub struct Metrics {
     registry: Registry,
@@ -44,6 +49,7 @@ pub struct Metrics {
     retries: Counter,
     upstream_seconds: Histogram,
     denials: Family<LimiterName, Counter>,
+    challenges: Family<Level, Counter>,
     in_flight: Gauge,
     redis_in_use: Gauge,
 }
@@ -98,6 +104,12 @@ impl Metrics {
             "Creates refused by a limit: ip (per client IP) or budget (Devdraft's quota)",
             denials.clone(),
         );
+        let challenges = Family::<Level, Counter>::default();
+        registry.register(
+            "challenges_issued",
+            "Proof-of-work challenges issued, by level (the cost multiplier: 1, 4 or 16)",
+            challenges.clone(),
+        );
         let in_flight = Gauge::default();
         registry.register(
             "requests_in_flight",
@@ -117,6 +129,7 @@ impl Metrics {
             retries,
             upstream_seconds,
             denials,
+            challenges,
             in_flight,
             redis_in_use,
         }
@@ -143,6 +156,11 @@ impl Metrics {
     /// A create refused by the limit `limiter` (`ip` or `budget`).
     pub(crate) fn denied(&self, limiter: &'static str) {
         self.denials.get_or_create(&LimiterName { limiter }).inc();
+    }
+
+    /// A challenge issued at `level`.
+    pub(crate) fn challenge(&self, level: u32) {
+        self.challenges.get_or_create(&Level { level }).inc();
     }
 
     /// Counts a create in flight until the guard is dropped (also when the client goes away).

@@ -178,11 +178,11 @@ fn add_cors_headers(response: &mut Response, cors: Cors) {
     if cors.preflight {
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("POST"),
+            HeaderValue::from_static("GET, POST"),
         );
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("content-type, idempotency-key"),
+            HeaderValue::from_static("content-type, idempotency-key, x-altcha"),
         );
         headers.insert(
             header::ACCESS_CONTROL_MAX_AGE,

@@ -1,4 +1,5 @@
-//! The proxy's HTTP surface: `POST /api/customers`, `GET /health`, the static files.
+//! The proxy's HTTP surface: `POST /api/customers`, `GET /api/challenge`, `GET /health`, the
+//! static files.
 
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
@@ -31,8 +32,8 @@ use tower::ServiceBuilder;
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use crate::{
-    Proxy, audit::Entry, audit::mask_email, client_ip::client_ip, limit::Verdict,
-    origin::OriginPolicyLayer,
+    Proxy, audit::Entry, audit::mask_email, challenge::Refusal, client_ip::client_ip,
+    limit::Verdict, origin::OriginPolicyLayer,
 };
 
 type Shared = Arc<Proxy>;
@@ -62,6 +63,7 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
             "/api/customers",
             post(create).options(|| async { StatusCode::NO_CONTENT }),
         )
+        .route("/api/challenge", get(challenge))
         .layer(
             ServiceBuilder::new()
                 // An answer may hold a customer's data: never kept by a browser or a cache.
@@ -164,6 +166,15 @@ impl Answer {
         )
     }
 
+    /// A refused proof of work: 403 with the refusal's stable `code`.
+    fn refused(refusal: Refusal) -> Answer {
+        let mut answer = Answer::error(StatusCode::FORBIDDEN, refusal.code(), refusal.message());
+        if let Body::Value(body) = &mut answer.body {
+            body["code"] = json!(refusal.code());
+        }
+        answer
+    }
+
     /// A 400 in Devdraft's format plus the errors by field.
     fn invalid(errors: &[FieldError], extra: &[&str]) -> Answer {
         let messages = errors
@@ -177,17 +188,87 @@ impl Answer {
     }
 }
 
+/// `GET /api/challenge`: a fresh proof-of-work challenge, costlier while the upstream budget
+/// runs low; counted by the per-IP limit (in counts of its own, so fetching a challenge does
+/// not halve the creates a person may make).
+async fn challenge(State(proxy): State<Shared>, request: Request) -> Response {
+    if proxy.challenges.is_none() {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            "This server asks for no proof of work: send creates without x-altcha",
+        );
+    }
+    let ip = client_ip(
+        peer(&request),
+        request.headers(),
+        proxy.config.trusted_proxies,
+    );
+    let now = now_unix();
+    if let Some(limiter) = &proxy.limits.per_ip {
+        let key = format!("challenge {}", crate::limit::ip_key(ip));
+        if let Verdict::Deny { retry_after } = limiter.check(&key, now).await {
+            proxy.metrics.denied("ip");
+            let mut response = error_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests; retry later",
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after.as_secs().max(1)),
+            );
+            return response;
+        }
+    }
+    let level = match &proxy.limits.budget {
+        Some(budget) => {
+            let spent = budget.spent(&proxy.config.upstream.client_key, now).await;
+            crate::challenge::level(spent, budget.per_minute())
+        }
+        None => 1,
+    };
+    // One key derivation at the challenge's cost: on the blocking pool, not a worker's loop.
+    let issuer = Arc::clone(&proxy);
+    let issued = tokio::task::spawn_blocking(move || {
+        issuer
+            .challenges
+            .as_ref()
+            .map(|challenges| challenges.issue(level, now))
+    })
+    .await;
+    match issued {
+        Ok(Some(Ok(challenge))) => {
+            proxy.metrics.challenge(level);
+            Json(challenge).into_response()
+        }
+        _ => {
+            tracing::error!("could not issue a challenge");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Could not issue a challenge; retry in a moment",
+            )
+        }
+    }
+}
+
+/// The peer address of `request` (unspecified when the server did not record it).
+fn peer(request: &Request) -> SocketAddr {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+            |info| info.0,
+        )
+}
+
 async fn create(State(proxy): State<Shared>, request: Request) -> Response {
     // Counted until the answer is built, or the client goes away.
     let _in_flight = proxy.metrics.in_flight();
     // The headers are moved out, not cloned as the `HeaderMap` extractor would; the body limit
     // travels in the extensions.
+    let peer = peer(&request);
     let (mut parts, body) = request.into_parts();
     let headers = std::mem::take(&mut parts.headers);
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(
-        SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
-        |info| info.0,
-    );
     let body = Bytes::from_request(Request::from_parts(parts, body), &()).await;
     // An id to find a log line by, not a secret: a fast generator, not a system call.
     let request_id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
@@ -319,6 +400,14 @@ async fn answer(
         Ok(customer) => customer,
         Err(errors) => return Answer::invalid(errors.as_slice(), &[]),
     };
+    // After the rules: a person's mistake the form did not catch costs no solution.
+    if let Some(challenges) = &proxy.challenges
+        && let Err(refusal) = challenges
+            .check(headers.get(crate::challenge::HEADER), client_key)
+            .await
+    {
+        return Answer::refused(refusal);
+    }
     let request = CreateCustomerRequest::from_validated(&customer, proxy.config.phone_format);
     if proxy.audit.enabled() {
         // Already normalized (trimmed, lower-cased) for upstream.

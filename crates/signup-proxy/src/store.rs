@@ -167,8 +167,59 @@ impl RedisStore {
             return None;
         }
         let key = self.key(kind, id, window_start(now_unix));
-        match tokio::time::timeout(self.timeout, self.count_at(&key, now_unix)).await {
-            Ok(Ok(count)) => Some(count),
+        self.ask(self.count_at(&key, now_unix)).await
+    }
+
+    /// How many events of `id` under `kind` the window of `now_unix` holds, counting none:
+    /// `None` when Redis is out of use or did not answer in time.
+    pub async fn peek_in_window(&self, kind: &str, id: &str, now_unix: u64) -> Option<u64> {
+        let key = self.key(kind, id, window_start(now_unix));
+        self.ask(async move {
+            let mut connection = self.connection.clone();
+            redis::cmd("GET")
+                .arg(&key)
+                .query_async::<Option<u64>>(&mut connection)
+                .await
+                .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Records `value` under `kind` and `id` until `expire_at` (unix seconds) unless something
+    /// is recorded there already: `Some(None)` when this call recorded it, `Some(Some(earlier))`
+    /// when `earlier` was there first, `None` when Redis is out of use or did not answer in
+    /// time. One round trip (`SET key value NX GET EXAT`), atomic across instances.
+    pub async fn record_once(
+        &self,
+        kind: &str,
+        id: &str,
+        value: &str,
+        expire_at: u64,
+    ) -> Option<Option<String>> {
+        let key = self.key(kind, id, 0);
+        self.ask(async move {
+            let mut connection = self.connection.clone();
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(value)
+                .arg("NX")
+                .arg("GET")
+                .arg("EXAT")
+                .arg(expire_at)
+                .query_async::<Option<String>>(&mut connection)
+                .await
+        })
+        .await
+    }
+
+    /// `call`'s answer while the store is in use and Redis answers in time; else `None`, and
+    /// a failure takes the store out of use.
+    async fn ask<T>(&self, call: impl Future<Output = redis::RedisResult<T>>) -> Option<T> {
+        if !self.in_use() {
+            return None;
+        }
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok(answer)) => Some(answer),
             Ok(Err(error)) => {
                 self.lose(&error);
                 None

@@ -6,7 +6,7 @@ use devdraft_api::client::{ClientConfig, RetryPolicy};
 use devdraft_emulator::{Config as EmulatorConfig, Emulator, Faults};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
-use signup_proxy::{Config, Proxy, app};
+use signup_proxy::{ChallengeConfig, Config, Proxy, app};
 
 const KEY: &str = "proxy-test-key";
 const SECRET: &str = "proxy-test-secret-do-not-leak";
@@ -743,4 +743,307 @@ async fn keeps_within_the_upstream_budget_with_503_and_retry_after() {
         2,
         "nothing sent past the budget"
     );
+}
+
+/// The proxy with the proof of work on, at `cost` iterations per attempt (cheap for tests).
+async fn setup_challenge(name: &str, cost: u32, tune: impl FnOnce(&mut Config)) -> Setup {
+    setup(name, |_, config| {
+        config.challenge = Some(ChallengeConfig {
+            cost,
+            ..ChallengeConfig::default()
+        });
+        tune(config);
+    })
+    .await
+}
+
+impl Setup {
+    /// `GET /api/challenge`.
+    async fn challenge(&self) -> Response {
+        self.http
+            .get(format!("{}/api/challenge", self.proxy))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A fresh challenge, as JSON.
+    async fn challenge_json(&self) -> Value {
+        let response = self.challenge().await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// A challenge solved, as the `x-altcha` header, and the challenge.
+    async fn solved(&self) -> (String, Value) {
+        let challenge = self.challenge_json().await;
+        (solve(&challenge), challenge)
+    }
+
+    /// Submits `body` with `idempotency-key: key` and `x-altcha: proof`.
+    async fn submit_proved(&self, key: &str, proof: &str, body: &Value) -> Response {
+        self.post()
+            .header("idempotency-key", key)
+            .header("x-altcha", proof)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Solves `challenge` with the `altcha` crate's solver: base64 of the v2 payload JSON.
+fn solve(challenge: &Value) -> String {
+    let challenge: altcha::Challenge = serde_json::from_value(challenge.clone()).unwrap();
+    let solution = altcha::solve_challenge(altcha::SolveChallengeOptions::new(&challenge))
+        .unwrap()
+        .unwrap();
+    encode(&json!({"challenge": challenge, "solution": solution}))
+}
+
+fn encode(payload: &Value) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(payload.to_string())
+}
+
+fn decode(proof: &str) -> Value {
+    use base64::Engine as _;
+    serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(proof)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// The status and stable `code` of a refused create.
+async fn refusal(response: Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn issues_signed_expiring_uncached_challenges_at_the_base_cost() {
+    let setup = setup_challenge("challenge-issue", 1_000, |_| {}).await;
+    let response = setup.challenge().await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let challenge: Value = response.json().await.unwrap();
+    let parameters = &challenge["parameters"];
+    assert_eq!(parameters["algorithm"], "PBKDF2/SHA-256");
+    assert_eq!(parameters["cost"], 1_000);
+    assert_eq!(parameters["keyLength"], 32);
+    assert!(parameters["keySignature"].is_string(), "{challenge}");
+    assert!(challenge["signature"].is_string(), "{challenge}");
+    let now = devdraft_api::rate_limit::now_unix();
+    let expires = parameters["expiresAt"].as_u64().unwrap();
+    assert!((now + 200..=now + 301).contains(&expires), "{expires}");
+    assert_ne!(
+        challenge,
+        setup.challenge_json().await,
+        "every challenge is fresh"
+    );
+}
+
+#[tokio::test]
+async fn refuses_creates_without_a_valid_unused_solution() {
+    let setup = setup_challenge("challenge-refusals", 100, |_| {}).await;
+    let key = uuid::Uuid::new_v4().to_string();
+    let ann = customer(1);
+
+    let missing = setup.submit_keyed(&key, &ann).await;
+    assert_eq!(
+        refusal(missing).await,
+        (StatusCode::FORBIDDEN, "challenge_required".to_owned())
+    );
+    for garbage in ["%%% not base64", "bm90IGpzb24=", "e30="] {
+        assert_eq!(
+            refusal(setup.submit_proved(&key, garbage, &ann).await).await,
+            (StatusCode::FORBIDDEN, "challenge_invalid".to_owned()),
+            "{garbage}"
+        );
+    }
+    let (proof, _) = setup.solved().await;
+    // Tampered: the cost lowered, or another counter claimed.
+    let mut cheaper = decode(&proof);
+    cheaper["challenge"]["parameters"]["cost"] = json!(1);
+    let mut wrong = decode(&proof);
+    wrong["solution"]["derivedKey"] = json!("00".repeat(32));
+    for forged in [cheaper, wrong] {
+        assert_eq!(
+            refusal(setup.submit_proved(&key, &encode(&forged), &ann).await).await,
+            (StatusCode::FORBIDDEN, "challenge_invalid".to_owned()),
+            "{forged}"
+        );
+    }
+    assert_eq!(
+        setup.upstream_total().await,
+        0,
+        "nothing refused went upstream"
+    );
+
+    let created = setup.submit_proved(&key, &proof, &ann).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.unwrap();
+    // The same create retried with the same solution: accepted, and the same customer.
+    let retried = setup.submit_proved(&key, &proof, &ann).await;
+    assert_eq!(retried.status(), StatusCode::CREATED);
+    assert_eq!(retried.json::<Value>().await.unwrap()["id"], created["id"]);
+    // Another create with that solution: refused.
+    let other = uuid::Uuid::new_v4().to_string();
+    assert_eq!(
+        refusal(setup.submit_proved(&other, &proof, &customer(2)).await).await,
+        (StatusCode::FORBIDDEN, "challenge_used".to_owned())
+    );
+    let unkeyed = setup
+        .post()
+        .header("x-altcha", &proof)
+        .json(&customer(3))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refusal(unkeyed).await,
+        (StatusCode::FORBIDDEN, "challenge_used".to_owned())
+    );
+    assert_eq!(setup.upstream_total().await, 1);
+    // A person's mistake costs no solution: the rules answer first.
+    let (proof, _) = setup.solved().await;
+    let invalid = setup
+        .submit_proved(&other, &proof, &json!({"first_name": ""}))
+        .await;
+    assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        setup
+            .submit_proved(&other, &proof, &customer(4))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn refuses_an_expired_challenge() {
+    let setup = setup("challenge-expired", |_, config| {
+        config.challenge = Some(ChallengeConfig {
+            cost: 100,
+            lifetime: Duration::from_secs(1),
+            ..ChallengeConfig::default()
+        });
+    })
+    .await;
+    let (proof, _) = setup.solved().await;
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let key = uuid::Uuid::new_v4().to_string();
+    assert_eq!(
+        refusal(setup.submit_proved(&key, &proof, &customer(1)).await).await,
+        (StatusCode::FORBIDDEN, "challenge_expired".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn counts_challenges_and_refusals_by_the_per_ip_limit_under_the_origin_policy() {
+    let setup = setup_challenge("challenge-limits", 100, |config| {
+        config.rate_limit = 2;
+        config.allow_origins = vec!["https://shop.example".to_owned()];
+    })
+    .await;
+    wait_for_window(Duration::from_secs(10)).await;
+    let foreign = setup
+        .http
+        .get(format!("{}/api/challenge", setup.proxy))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    let listed = setup
+        .http
+        .get(format!("{}/api/challenge", setup.proxy))
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), StatusCode::OK);
+    assert_eq!(
+        listed.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    assert_eq!(setup.challenge().await.status(), StatusCode::OK);
+    let limited = setup.challenge().await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+    // Creates are counted apart: two refusals, then the limit.
+    for _ in 0..2 {
+        assert_eq!(
+            setup.submit(&customer(1)).await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(
+        setup.submit(&customer(1)).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A browser on a listed origin may send the header.
+    let preflight = setup
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/customers", setup.proxy),
+        )
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "x-altcha")
+        .send()
+        .await
+        .unwrap();
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap();
+    assert!(allowed.contains("x-altcha"), "{allowed}");
+}
+
+#[tokio::test]
+async fn challenges_cost_more_as_the_upstream_budget_runs_low_and_recover() {
+    let setup = setup_challenge("challenge-adaptive", 100, |config| {
+        config.upstream_budget = 10;
+    })
+    .await;
+    wait_for_window(Duration::from_secs(30)).await;
+    let cost = |challenge: Value| challenge["parameters"]["cost"].as_u64().unwrap();
+    assert_eq!(cost(setup.challenge_json().await), 100);
+    let mut created = 0;
+    for (spent, expected) in [(5, 100), (6, 400), (7, 400), (8, 1_600), (10, 1_600)] {
+        while created < spent {
+            let (proof, _) = setup.solved().await;
+            let key = uuid::Uuid::new_v4().to_string();
+            let response = setup.submit_proved(&key, &proof, &customer(created)).await;
+            assert_eq!(response.status(), StatusCode::CREATED);
+            created += 1;
+        }
+        assert_eq!(
+            cost(setup.challenge_json().await),
+            expected,
+            "{spent} of 10 spent"
+        );
+    }
+    // A new window: the budget is back, and so is the base cost.
+    wait_for_window(Duration::from_secs(60)).await;
+    assert_eq!(cost(setup.challenge_json().await), 100);
+}
+
+/// Waits for the next one-minute window unless `needed` is left in this one.
+async fn wait_for_window(needed: Duration) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let left = Duration::from_secs(60) - Duration::from_millis((now.as_millis() % 60_000) as u64);
+    if left < needed {
+        tokio::time::sleep(left + Duration::from_millis(200)).await;
+    }
 }

@@ -101,6 +101,22 @@ struct ServeArgs {
     /// public one); off by default.
     #[arg(long)]
     metrics_listen: Option<SocketAddr>,
+    /// Ask every create for a proof of work (ALTCHA, from GET /api/challenge) so bots cannot
+    /// spend the Devdraft quota cheaply; `off` for deployments that protect the endpoint
+    /// another way. The secret is SIGNUP_CHALLENGE_SECRET, else derived like the idempotency one.
+    #[arg(long, value_enum, default_value = "on")]
+    challenge: Switch,
+    /// PBKDF2 iterations per attempt of a challenge at the base level (×4 past half of the
+    /// upstream budget, ×16 from 80%).
+    #[arg(long, default_value_t = signup_proxy::challenge::DEFAULT_COST,
+          value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    challenge_cost: u32,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Switch {
+    On,
+    Off,
 }
 
 /// `signup import`'s flags. Credentials come from the environment only, as for `serve`.
@@ -210,6 +226,13 @@ fn main() -> ExitCode {
                     redis
                 }),
                 metrics_listen: args.metrics_listen,
+                challenge: matches!(args.challenge, Switch::On).then(|| {
+                    signup_proxy::ChallengeConfig {
+                        cost: args.challenge_cost,
+                        secret: env_var("SIGNUP_CHALLENGE_SECRET"),
+                        ..signup_proxy::ChallengeConfig::default()
+                    }
+                }),
             }))
         }
     }

@@ -39,6 +39,8 @@ pub struct Options {
     pub redis: Option<RedisConfig>,
     /// Where to serve `/metrics` (`--metrics-listen`).
     pub metrics_listen: Option<SocketAddr>,
+    /// The proof of work creates must carry (`--challenge`); `None`: off.
+    pub challenge: Option<signup_proxy::ChallengeConfig>,
 }
 
 /// Where the built-in emulator keeps its data.
@@ -78,6 +80,7 @@ pub async fn run(options: Options) -> Result<()> {
     config.audit_log = options.audit_log;
     config.phone_format = options.phone_format;
     config.idempotency_secret = options.idempotency_secret;
+    config.challenge = options.challenge;
     let listener = std::net::TcpListener::bind(options.listen)
         .with_context(|| format!("cannot listen on {}", options.listen))?;
     let address = listener.local_addr()?;
@@ -94,6 +97,7 @@ pub async fn run(options: Options) -> Result<()> {
         Some(redis) => Shared::with_redis(&config, redis).await?,
         None => Shared::in_memory(&config),
     };
+    let challenge_cost = config.challenge.as_ref().map(|challenge| challenge.cost);
     let workers = Workers::start(listener, options.workers, config, &shared)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on http://{address}")?;
@@ -121,6 +125,13 @@ pub async fn run(options: Options) -> Result<()> {
             "counted here until Redis answers"
         };
         writeln!(out, "rate limits {state}")?;
+    }
+    match challenge_cost {
+        Some(cost) => writeln!(
+            out,
+            "creates need a proof of work from /api/challenge ({cost} PBKDF2 iterations per attempt)"
+        )?,
+        None => writeln!(out, "creates need no proof of work (--challenge off)")?,
     }
     out.flush()?;
     drop(out);
