@@ -111,3 +111,20 @@ pub fn sample(scrape: &str, name: &str) -> Option<f64> {
         value.trim().parse().ok()
     })
 }
+
+/// A solved proof-of-work challenge of the proxy at `base`: the `x-altcha` header, solved by
+/// the `altcha` crate.
+pub fn proof(base: &str) -> String {
+    use base64::Engine as _;
+    let challenge: altcha::Challenge = reqwest::blocking::get(format!("{base}/api/challenge"))
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .unwrap();
+    let solution = altcha::solve_challenge(altcha::SolveChallengeOptions::new(&challenge))
+        .unwrap()
+        .unwrap();
+    let payload = serde_json::json!({"challenge": challenge, "solution": solution});
+    base64::engine::general_purpose::STANDARD.encode(payload.to_string())
+}

@@ -14,7 +14,7 @@ use reqwest::blocking::{Client, Response};
 use serde_json::{Value, json};
 
 use super::common::{
-    emulator_args, sample, signup, start, temp_dir, total, wait_for_window, with_credentials,
+    emulator_args, proof, sample, signup, start, temp_dir, total, wait_for_window, with_credentials,
 };
 use super::redis_server::RedisServer;
 
@@ -87,7 +87,7 @@ impl Upstream {
 }
 
 /// `count` instances in front of `upstream`, sharing `redis`, behind one trusted proxy, with
-/// `flags` added.
+/// `flags` added; without a proof of work unless `flags` set `--challenge`.
 fn instances(
     dir: &Path,
     upstream: &Upstream,
@@ -104,6 +104,11 @@ fn instances(
                 .args(["--metrics-listen", "127.0.0.1:0", "--trusted-proxies", "1"])
                 .args(["--upstream", &upstream.base, "--redis", &redis.url()])
                 .args(flags)
+                .args(if flags.contains(&"--challenge") {
+                    &[][..]
+                } else {
+                    &["--challenge", "off"][..]
+                })
                 .current_dir(dir)
                 .stdout(Stdio::piped())
                 .stderr(File::create(&stderr).unwrap());
@@ -121,6 +126,8 @@ fn instances(
                 .to_owned();
             let shared = line();
             assert_eq!(shared, "rate limits shared through Redis");
+            // Read to the last line: a closed pipe would fail the instance's writes.
+            let _challenge = line();
             Instance {
                 child,
                 base,
@@ -363,6 +370,8 @@ fn metrics_count_what_happened_and_stay_off_the_public_listener() {
         "127.0.0.1:0",
         "--rate-limit",
         "5",
+        "--challenge",
+        "off",
     ]);
     let (mut child, base, mut lines) = start(command);
     let _emulator = lines.next().unwrap().unwrap();
@@ -412,4 +421,37 @@ fn metrics_count_what_happened_and_stay_off_the_public_listener() {
     assert_eq!(public.status(), 404);
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn a_solution_buys_one_create_across_instances() {
+    let dir = temp_dir("solution-once");
+    let redis = RedisServer::start(&dir);
+    let upstream = Upstream::start(&dir);
+    let instances = instances(&dir, &upstream, &redis, 2, &["--challenge", "on"]);
+    let http = Client::new();
+    let solution = proof(&instances[0].base);
+    let post = |instance: &Instance, key: &str, n: usize| {
+        http.post(format!("{}/api/customers", instance.base))
+            .header("x-forwarded-for", "198.51.100.7")
+            .header("idempotency-key", key)
+            .header("x-altcha", &solution)
+            .json(&customer(n))
+            .send()
+            .unwrap()
+    };
+    let key = uuid_like(1);
+    assert_eq!(post(&instances[0], &key, 1).status(), 201);
+    // Replayed at the other instance for another customer: Redis remembers it.
+    let replay = post(&instances[1], &uuid_like(2), 2);
+    assert_eq!(replay.status(), 403);
+    assert_eq!(replay.json::<Value>().unwrap()["code"], "challenge_used");
+    // The same create retried at the other instance: accepted, and still one customer.
+    assert_eq!(post(&instances[1], &key, 1).status(), 201);
+    assert_eq!(upstream.customers(), 1);
+}
+
+/// A fixed UUID (the idempotency key's form) numbered `n`.
+fn uuid_like(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
 }

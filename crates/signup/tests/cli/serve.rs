@@ -6,7 +6,7 @@ use std::{path::Path, thread, time::Duration};
 use serde_json::{Value, json};
 
 use super::common::{
-    assert_stderr_contains, emulator_args, signal, signup, start, temp_dir, with_credentials,
+    assert_stderr_contains, emulator_args, proof, signal, signup, start, temp_dir, with_credentials,
 };
 
 fn john() -> Value {
@@ -23,11 +23,12 @@ fn runs_the_built_in_emulator_when_no_devdraft_is_configured() {
     let (mut child, base, mut lines) = start(command);
     let second = lines.next().unwrap().unwrap();
     assert!(second.contains("built-in emulator"), "{second}");
-    let response = reqwest::blocking::Client::new()
-        .post(format!("{base}/api/customers"))
-        .json(&john())
-        .send()
-        .unwrap();
+    let third = lines.next().unwrap().unwrap();
+    assert!(third.contains("proof of work"), "on by default: {third}");
+    let http = reqwest::blocking::Client::new();
+    let post = || http.post(format!("{base}/api/customers")).json(&john());
+    assert_eq!(post().send().unwrap().status(), 403, "no proof of work");
+    let response = post().header("x-altcha", proof(&base)).send().unwrap();
     assert_eq!(response.status(), 201);
     assert!(Path::new(&dir).join(".signup/emulator.sqlite3").exists());
     child.kill().unwrap();
@@ -82,6 +83,7 @@ fn finishes_in_flight_requests_on_sigterm() {
 
     let mut proxy = with_credentials("k", "s");
     proxy.args(["serve", "--listen", "127.0.0.1:0", "--upstream", &upstream]);
+    proxy.args(["--challenge", "off"]);
     let (mut proxy, base, _lines) = start(proxy);
 
     let request = thread::spawn(move || {
@@ -116,6 +118,8 @@ fn workers_share_one_rate_limit() {
         "3",
         "--rate-limit",
         "4",
+        "--challenge",
+        "off",
     ]);
     let (mut child, base, _lines) = start(command);
     // A new connection each time, so the creates spread over the workers that accept them.
