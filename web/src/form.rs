@@ -13,7 +13,7 @@ use web_sys::{CustomEvent, CustomEventInit};
 use crate::{
     get,
     options::{Options, Text},
-    submit::{Outcome, PendingKey, submit},
+    submit::{Outcome, PendingKey, proof, solved, submit},
 };
 
 /// How a text field looks: its label, input type, autofill hint and length limit.
@@ -253,9 +253,14 @@ pub fn SignupForm(
         let key = pending.with_value(|pending| pending.key_for(&payload));
         let endpoint = options.read_value().endpoint().to_owned();
         busy.set(true);
+        if !solved(&endpoint) {
+            // The proof of work is not solved yet: say why the button stays busy.
+            status_text.set(options.read_value().text(Text::Verifying));
+        }
         spawn_local(async move {
             let outcome = submit(&endpoint, &payload, &key).await;
             busy.set(false);
+            status_text.set(String::new());
             let options = options.read_value();
             match outcome {
                 Outcome::Created(customer) => {
@@ -410,6 +415,9 @@ pub fn SignupForm(
             node_ref=form_ref
             novalidate
             aria-busy=move || if busy.get() { "true" } else { "false" }
+            on:focusin=move |_| {
+                let _ = proof(options.read_value().endpoint(), false);
+            }
             on:submit=on_submit
         >
             <div class="signup-summary" role="alert" hidden=move || !summary_shown()>

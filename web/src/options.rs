@@ -43,6 +43,8 @@ pub enum Text {
     Submit,
     /// The button while a submission is in flight.
     Submitting,
+    /// The status while the proof of work is still being solved after a submit.
+    Verifying,
     /// The error summary's heading.
     Summary,
     /// The confirmation after a customer was created.
@@ -71,6 +73,7 @@ impl Text {
             Text::CustomerType => "label.customer_type",
             Text::Submit => "submit",
             Text::Submitting => "submitting",
+            Text::Verifying => "verifying",
             Text::Summary => "summary",
             Text::Success => "success",
             Text::ConsentRequired => "consent_required",
@@ -92,6 +95,7 @@ impl Text {
             Text::CustomerType => "Customer type",
             Text::Submit => "Register",
             Text::Submitting => "Registering…",
+            Text::Verifying => "Securing your registration…",
             Text::Summary => "Please correct the following:",
             Text::Success => "Thank you, you are registered.",
             Text::ConsentRequired => "Please agree before we store your email address",

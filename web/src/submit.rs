@@ -1,18 +1,23 @@
 //! Sending a customer to the proxy exactly once: an idempotency key per payload kept in
-//! sessionStorage until the customer exists, and bounded retries of what may succeed later.
+//! sessionStorage until the customer exists; `network.js` posts it with a proof of work and
+//! bounded retries of what may succeed later.
 
 use js_sys::Promise;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{JsValue, prelude::wasm_bindgen};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, RequestInit, RequestMode, Response, Storage};
+use web_sys::Storage;
 
-/// Attempts per submission: the first and up to three retries.
-const ATTEMPTS: u32 = 4;
-/// The first retry waits about this long; each later one twice as long (with jitter).
-const BACKOFF_MS: f64 = 500.0;
-/// A `Retry-After` longer than this ends the retries: the user is told to try again later
-/// rather than left waiting.
-const RETRY_AFTER_MAX_S: f64 = 30.0;
+use crate::get;
+
+#[wasm_bindgen(module = "/network.js")]
+extern "C" {
+    /// Starts solving the proof of work for the next create at `endpoint` (`renew`: a new one).
+    pub fn proof(endpoint: &str, renew: bool) -> Promise;
+    /// Whether the proof for `endpoint` is ready.
+    pub fn solved(endpoint: &str) -> bool;
+    /// Posts with retries: a promise of `{status, body, refused}`.
+    fn send(endpoint: &str, payload: &str, key: &str) -> Promise;
+}
 
 /// How a submission ended.
 pub enum Outcome {
@@ -33,111 +38,20 @@ pub enum Outcome {
     },
 }
 
-/// Posts `payload` (JSON) to `endpoint` with the idempotency key `key`, retrying network
-/// errors, 5xx and 429 with the same key.
+/// Posts `payload` (JSON) to `endpoint` with the idempotency key `key` and a proof of work,
+/// retrying network errors, 5xx and 429 with the same key (see `network.js`).
 pub async fn submit(endpoint: &str, payload: &str, key: &str) -> Outcome {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let last = attempt == ATTEMPTS;
-        let backoff =
-            BACKOFF_MS * f64::from(1u32 << (attempt - 1)) * (0.5 + js_sys::Math::random());
-        let response = match post(endpoint, payload, key).await {
-            Ok(response) => response,
-            Err(_) if cross_origin(endpoint) && reachable(endpoint).await => {
-                // The server is up, so the failure is CORS: retrying cannot help.
-                return Outcome::Unreachable {
-                    origin_refused: true,
-                };
-            }
-            Err(_) if last => {
-                return Outcome::Unreachable {
-                    origin_refused: false,
-                };
-            }
-            Err(_) => {
-                sleep(backoff).await;
-                continue;
-            }
-        };
-        let status = response.status();
-        let retryable = status == 429 || status >= 500;
-        let wait = match response.headers().get("retry-after").ok().flatten() {
-            Some(seconds) => seconds
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .map(|s| f64::from(s) * 1000.0),
-            None => Some(backoff),
-        };
-        match wait {
-            Some(wait) if retryable && !last && wait <= RETRY_AFTER_MAX_S * 1000.0 => {
-                sleep(wait).await;
-            }
-            _ => {
-                let body = match response.json() {
-                    Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED),
-                    Err(_) => JsValue::UNDEFINED,
-                };
-                return if status == 201 {
-                    Outcome::Created(body)
-                } else {
-                    Outcome::Answered { status, body }
-                };
-            }
-        }
-    }
-}
-
-async fn post(endpoint: &str, payload: &str, key: &str) -> Result<Response, JsValue> {
-    let headers = Headers::new()?;
-    headers.append("content-type", "application/json")?;
-    headers.append("idempotency-key", key)?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(payload));
-    let window = web_sys::window().ok_or(JsValue::NULL)?;
-    JsFuture::from(window.fetch_with_str_and_init(endpoint, &init))
-        .await?
-        .dyn_into()
-}
-
-/// Whether `endpoint` is on another origin than the page.
-fn cross_origin(endpoint: &str) -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let Ok(page) = window.location().href() else {
-        return false;
-    };
-    web_sys::Url::new_with_base(endpoint, &page)
-        .ok()
-        .zip(window.location().origin().ok())
-        .is_some_and(|(url, origin)| url.origin() != origin)
-}
-
-/// Whether the server answers at all, CORS aside (an opaque `no-cors` request succeeds).
-async fn reachable(endpoint: &str) -> bool {
-    let init = RequestInit::new();
-    init.set_mode(RequestMode::NoCors);
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    JsFuture::from(window.fetch_with_str_and_init(endpoint, &init))
+    let answer = JsFuture::from(send(endpoint, payload, key))
         .await
-        .is_ok()
-}
-
-async fn sleep(ms: f64) {
-    let promise = Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            // Milliseconds fit an i32 for every wait this module makes (at most 30 s).
-            let _ =
-                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
+        .unwrap_or(JsValue::UNDEFINED);
+    let body = get(&answer, "body");
+    match get(&answer, "status").as_f64().unwrap_or(0.0) as u16 {
+        0 => Outcome::Unreachable {
+            origin_refused: get(&answer, "refused").is_truthy(),
+        },
+        201 => Outcome::Created(body),
+        status => Outcome::Answered { status, body },
+    }
 }
 
 /// The idempotency key of a payload, remembered in sessionStorage until the customer exists so

@@ -374,12 +374,16 @@ async fn a_refused_submission_dispatches_customer_error_and_keeps_its_key() {
 
 #[test]
 async fn retries_a_busy_answer_with_the_same_key_then_confirms() {
-    // A server that is busy once (503, Retry-After: 0), then creates: the fetch the form sees.
+    // A server that is busy once (503, Retry-After: 0), then creates, and asks for no proof of
+    // work (no challenge to fetch): the fetch the form sees.
     let window = web_sys::window().unwrap();
     let original = Reflect::get(&window, &"fetch".into()).unwrap();
     let stub = js_sys::Function::new_with_args(
         "url, init",
-        "window.__keys = window.__keys || [];
+        "if (String(url).endsWith('/challenge')) {
+           return Promise.resolve(new Response('{}', {status: 404}));
+         }
+         window.__keys = window.__keys || [];
          window.__keys.push(new Headers(init.headers).get('idempotency-key'));
          if (window.__keys.length === 1) {
            return Promise.resolve(new Response('{}', {status: 503, headers: {'retry-after': '0'}}));

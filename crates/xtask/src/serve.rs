@@ -36,8 +36,9 @@ pub(crate) fn dist(sh: &Shell) -> Result<()> {
         "{esbuild} dist/signup-form.css --minify --log-level=warning --allow-overwrite --outfile=dist/signup-form.css"
     )
     .run()?;
-    // The glue now lives in the bundle.
+    // The glue and its snippets (`network.js`) now live in the bundle.
     sh.remove_path("dist/pkg/signup-form.js")?;
+    sh.remove_path("dist/pkg/snippets")?;
     Ok(())
 }
 
