@@ -500,12 +500,15 @@ impl SignupPage {
         value.as_array().cloned().unwrap_or_default()
     }
 
-    /// From now on, records the `idempotency-key` of every request the page sends.
+    /// From now on, records the `idempotency-key` of every create the page sends.
     pub async fn record_requests(&self) {
         self.eval(
             "window.__sent = []; const original = window.fetch;
              window.fetch = (url, init) => {
-               window.__sent.push(new Headers(init && init.headers).get('idempotency-key'));
+               // The creates, not the challenges fetched for their proof of work.
+               if (init && init.method == 'POST') {
+                 window.__sent.push(new Headers(init.headers).get('idempotency-key'));
+               }
                return original(url, init);
              };",
             vec![],
@@ -623,7 +626,14 @@ impl SignupPage {
 
     /// Waits until the status region says something, and returns it.
     pub async fn wait_for_status(&self) -> String {
-        self.wait_for_text(".signup-status").await
+        loop {
+            let status = self.wait_for_text(".signup-status").await;
+            // Said while the proof of work is still being solved: not the outcome yet.
+            if status != "Securing your registration…" {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Waits until the alert region says something, and returns it.
