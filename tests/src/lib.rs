@@ -123,6 +123,8 @@ pub struct Options<'a> {
     pub faults: Option<&'a str>,
     /// `--allow-origin` for the proxy.
     pub allow_origin: Option<&'a str>,
+    /// More `signup serve` flags.
+    pub proxy_flags: &'a [&'a str],
 }
 
 impl<'a> Options<'a> {
@@ -189,6 +191,7 @@ impl Stack {
         if let Some(origin) = options.allow_origin {
             proxy_args.extend(["--allow-origin", origin]);
         }
+        proxy_args.extend(options.proxy_flags);
         let env = [
             ("DEVDRAFT_CLIENT_KEY", CLIENT_KEY),
             ("DEVDRAFT_CLIENT_SECRET", CLIENT_SECRET),
@@ -507,7 +510,9 @@ impl SignupPage {
              window.fetch = (url, init) => {
                // The creates, not the challenges fetched for their proof of work.
                if (init && init.method == 'POST') {
-                 window.__sent.push(new Headers(init.headers).get('idempotency-key'));
+                 const headers = new Headers(init.headers);
+                 window.__sent.push(headers.get('idempotency-key'));
+                 (window.__proofs = window.__proofs || []).push(headers.get('x-altcha'));
                }
                return original(url, init);
              };",
@@ -524,6 +529,20 @@ impl SignupPage {
             .await
             .expect("sent keys");
         sent.as_array().cloned().unwrap_or_default()
+    }
+
+    /// The challenge cost (`parameters.cost`) of each proof of work sent with a create since
+    /// [`SignupPage::record_requests`] (`null` for a create sent without one).
+    pub async fn sent_proof_costs(&self) -> Vec<Value> {
+        let costs = self
+            .eval(
+                "return (window.__proofs || [])
+                   .map((proof) => proof && JSON.parse(atob(proof)).challenge.parameters.cost);",
+                vec![],
+            )
+            .await
+            .expect("sent proofs");
+        costs.as_array().cloned().unwrap_or_default()
     }
 
     /// The idempotency key the form keeps in sessionStorage for a pending submission (`null`

@@ -355,6 +355,61 @@ async fn a_reload_during_a_stalled_submit_resubmits_with_the_same_key() {
     }
 }
 
+// --- Proof of work ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn under_budget_pressure_the_proof_of_work_costs_more_and_the_form_still_completes() {
+    for engine in Engine::selected() {
+        let flags = ["--upstream-budget", "5", "--challenge-cost", "1000"];
+        let options = Options {
+            proxy_flags: &flags,
+            ..Options::default()
+        };
+        let stack = Stack::start(engine, "pow-pressure", options).await;
+        stack
+            .check(async {
+                // Five creates and their challenges in one budget window.
+                wait_for_window(Duration::from_secs(40)).await;
+                let page = stack.open().await;
+                page.record_requests().await;
+                for n in 0..5 {
+                    let email = format!("pressure{n}@example.com");
+                    let last_name = format!("Pressure{n}");
+                    let entry = Entry {
+                        email: &email,
+                        last_name: &last_name,
+                        ..ANN
+                    };
+                    page.fill(&entry).await;
+                    let status = page.submit_for_status().await;
+                    ensure!(status.contains("registered"), "create {n}: {status}");
+                }
+                // Each proof was fetched after the create before it: at 3 of 5 spent (more than
+                // half) it cost 4 times the base, at 4 of 5 (80%) 16 times.
+                let costs = page.sent_proof_costs().await;
+                ensure!(
+                    costs == [json!(1000), json!(1000), json!(1000), json!(4000), json!(16000)],
+                    "costs sent: {costs:?}"
+                );
+                ensure!(stack.customers_settled(5).await.len() == 5, "five customers");
+                Ok(())
+            })
+            .await;
+    }
+}
+
+/// Waits for the next one-minute window unless `needed` is left in this one.
+async fn wait_for_window(needed: Duration) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970");
+    let into = Duration::from_millis(u64::try_from(now.as_millis() % 60_000).unwrap_or(0));
+    let left = Duration::from_secs(60).saturating_sub(into);
+    if left < needed {
+        tokio::time::sleep(left + Duration::from_millis(200)).await;
+    }
+}
+
 // --- Embedding -------------------------------------------------------------------------------
 
 /// `web/embed-example.html` served on its own origin, pointing at `proxy`.
