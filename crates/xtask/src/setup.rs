@@ -75,6 +75,13 @@ pub(crate) const AXE: NpmTool = NpmTool {
     dir: ".tools/axe",
 };
 
+/// ALTCHA's own JavaScript library, which a test solves the proxy's challenges with.
+pub(crate) const ALTCHA_LIB: NpmTool = NpmTool {
+    package: "altcha-lib",
+    version: "2.8.0",
+    dir: ".tools/altcha",
+};
+
 /// Installs every missing tool.
 pub(crate) fn run(sh: &Shell) -> Result<()> {
     build_tools(sh)?;
@@ -94,9 +101,10 @@ pub(crate) fn build_tools(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
-/// What running the tests adds: axe-core, geckodriver, and the system packages.
+/// What running the tests adds: axe-core, altcha-lib, geckodriver, and the system packages.
 fn browser_tools(sh: &Shell) -> Result<()> {
     npm_tool(sh, &AXE)?;
+    npm_tool(sh, &ALTCHA_LIB)?;
     cargo_tool(sh, "geckodriver", "geckodriver", GECKODRIVER, true)?;
     system_packages(sh)
 }

@@ -140,3 +140,35 @@ fn workers_share_one_rate_limit() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn altchas_own_javascript_library_solves_our_challenges() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tools = root.join(".tools/altcha");
+    assert!(
+        tools.join("node_modules/altcha-lib").exists(),
+        "altcha-lib is not installed in {}: run `cargo xtask setup`",
+        tools.display()
+    );
+    let dir = temp_dir("altcha-lib");
+    let mut command = signup();
+    command
+        .current_dir(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    let (mut child, base, _lines) = start(command);
+    let output = std::process::Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/altcha_interop.cjs"))
+        .arg(&tools)
+        .arg(&base)
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.starts_with("201 "),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("\"first_name\":\"Alt\""), "{stdout}");
+}
