@@ -129,7 +129,7 @@ pub fn level(spent: u64, budget: u32) -> u32 {
 }
 
 /// Issues challenges and checks solutions; one per worker, sharing [`UsedSolutions`].
-pub(crate) struct Challenges {
+pub struct Challenges {
     config: ChallengeConfig,
     /// Signs challenges (hex of a derived secret).
     signature_secret: String,
@@ -140,7 +140,7 @@ pub(crate) struct Challenges {
 
 impl Challenges {
     /// Challenges signed with `config.secret`, else with secrets derived from `base`.
-    pub(crate) fn new(config: ChallengeConfig, base: &[u8], used: Arc<UsedSolutions>) -> Self {
+    pub fn new(config: ChallengeConfig, base: &[u8], used: Arc<UsedSolutions>) -> Self {
         let base = config.secret.as_deref().map_or(base, str::as_bytes);
         let secret = |purpose: &[u8]| {
             let mut mac =
@@ -164,7 +164,7 @@ impl Challenges {
 
     /// A fresh challenge at `level` times the base cost, expiring `lifetime` after `now_unix`.
     /// Takes one derivation at that cost: call it off the request threads.
-    pub(crate) fn issue(&self, level: u32, now_unix: u64) -> Result<Challenge, altcha::Error> {
+    pub fn issue(&self, level: u32, now_unix: u64) -> Result<Challenge, altcha::Error> {
         let expires = now_unix.saturating_add(self.config.lifetime.as_secs());
         altcha::create_challenge(CreateChallengeOptions {
             algorithm: ALGORITHM.to_owned(),
@@ -179,7 +179,7 @@ impl Challenges {
 
     /// Whether `header` holds a solution of one of our challenges, unexpired, and unused
     /// except by the same create (`key`, the request's idempotency key). Records it as used.
-    pub(crate) async fn check(
+    pub async fn check(
         &self,
         header: Option<&HeaderValue>,
         key: Option<uuid::Uuid>,
