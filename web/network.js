@@ -59,7 +59,7 @@ async function solve(endpoint) {
     const bits = await crypto.subtle.deriveBits(parameters, key, keyLength * 8);
     return Array.from(new Uint8Array(bits), (byte) => byte.toString(16).padStart(2, '0')).join('');
   };
-  // Our proxy's counters are below 200: a million attempts means the challenge is not ours.
+  // Our proxy's counters are below 600: a million attempts means the challenge is not ours.
   for (let counter = 0; counter < 1e6; counter += BATCH) {
     const keys = await Promise.all(Array.from({ length: BATCH }, (_, i) => derive(counter + i)));
     const found = keys.findIndex((key) => key.startsWith(keyPrefix));

@@ -494,6 +494,32 @@ impl SignupPage {
         .as_f64()
     }
 
+    /// Focuses the form (which starts its proof of work) and waits for the proof: the time from
+    /// the challenge's fetch to its solution (the widget's `signup-form:solve` measure), in ms.
+    pub async fn solve_ms(&self) -> f64 {
+        self.wait_for("[name=first_name]")
+            .await
+            .focus()
+            .await
+            .expect("focus the form");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let measure = self
+                .eval(
+                    "const measure = performance.getEntriesByName('signup-form:solve')[0];
+                     return measure ? measure.duration : null;",
+                    vec![],
+                )
+                .await
+                .expect("solve measure");
+            if let Some(ms) = measure.as_f64() {
+                return ms;
+            }
+            assert!(Instant::now() < deadline, "no proof of work within 30 s");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// The events recorded so far.
     pub async fn events(&self) -> Vec<Value> {
         let value = self

@@ -388,10 +388,20 @@ async fn under_budget_pressure_the_proof_of_work_costs_more_and_the_form_still_c
                 // half) it cost 4 times the base, at 4 of 5 (80%) 16 times.
                 let costs = page.sent_proof_costs().await;
                 ensure!(
-                    costs == [json!(1000), json!(1000), json!(1000), json!(4000), json!(16000)],
+                    costs
+                        == [
+                            json!(1000),
+                            json!(1000),
+                            json!(1000),
+                            json!(4000),
+                            json!(16000)
+                        ],
                     "costs sent: {costs:?}"
                 );
-                ensure!(stack.customers_settled(5).await.len() == 5, "five customers");
+                ensure!(
+                    stack.customers_settled(5).await.len() == 5,
+                    "five customers"
+                );
                 Ok(())
             })
             .await;

@@ -4,6 +4,11 @@
 //! solver: Rust PBKDF2 with the CPU's SHA extensions, faster than a browser), at the base
 //! level and the highest (×16).
 
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented functions"
+)]
+
 use std::{sync::Arc, time::Duration};
 
 use altcha::{Challenge, Payload, SolveChallengeOptions};

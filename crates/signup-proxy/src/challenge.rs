@@ -34,7 +34,7 @@ pub const ALGORITHM: &str = "PBKDF2/SHA-256";
 
 /// The counter a solver must reach is drawn uniformly below this, so a solve takes
 /// `ATTEMPTS / 2` derivations on average and never more than `ATTEMPTS`.
-pub const ATTEMPTS: u32 = 200;
+pub const ATTEMPTS: u32 = 600;
 
 /// The header a create carries its solution in.
 pub const HEADER: &str = "x-altcha";

@@ -16,6 +16,12 @@ pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
         "cargo bench --locked -p signup --bench validate_stream -- {args...}"
     )
     .run()?;
+    // The proof of work: checking a solution, issuing a challenge, an attacker's solve.
+    cmd!(
+        sh,
+        "cargo bench --locked -p signup-proxy --bench challenge -- {args...}"
+    )
+    .run()?;
     if !args.is_empty() {
         return Ok(());
     }
@@ -40,5 +46,9 @@ pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
     )
     .run()?;
     cmd!(sh, "cargo bench --locked -p signup --bench import").run()?;
+    // A person's wait for the proof of work, in the release widget in headless Chromium.
+    crate::serve::dist(sh)?;
+    cmd!(sh, "cargo build --locked --release -p signup").run()?;
+    cmd!(sh, "cargo bench --locked -p e2e --bench solve").run()?;
     Ok(())
 }

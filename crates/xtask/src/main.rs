@@ -52,7 +52,7 @@ fn main() -> Result<()> {
     match task {
         "setup" => all_tools(),
         "test" => all_tools().and_then(|()| test::run(&sh)),
-        "bench" => bench::run(&sh, rest),
+        "bench" => all_tools().and_then(|()| bench::run(&sh, rest)),
         "dist" => build_tools().and_then(|()| serve::dist(&sh)),
         "serve" => build_tools().and_then(|()| serve::serve(&sh, rest)),
         "js" => build_tools().and_then(|()| js::run(&sh)),
