@@ -1,4 +1,5 @@
-//! The state several instances share: counts per one-minute window in Redis.
+//! The state several instances share: counts per one-minute window, and the proof-of-work
+//! solutions used so far, in Redis.
 //!
 //! Every call is bounded by a short timeout (`--redis-timeout`, 50 ms by default). The first
 //! call that fails or times out marks the store out of use, logs that once, and wakes a
