@@ -760,11 +760,20 @@ async fn setup_challenge(name: &str, cost: u32, tune: impl FnOnce(&mut Config)) 
 impl Setup {
     /// `GET /api/challenge`.
     async fn challenge(&self) -> Response {
-        self.http
-            .get(format!("{}/api/challenge", self.proxy))
+        self.challenge_request().send().await.unwrap()
+    }
+
+    /// `GET /api/challenge` from a page of `origin`.
+    async fn challenge_from(&self, origin: &str) -> Response {
+        self.challenge_request()
+            .header("origin", origin)
             .send()
             .await
             .unwrap()
+    }
+
+    fn challenge_request(&self) -> reqwest::RequestBuilder {
+        self.http.get(format!("{}/api/challenge", self.proxy))
     }
 
     /// A fresh challenge, as JSON.
@@ -954,21 +963,9 @@ async fn counts_challenges_and_refusals_by_the_per_ip_limit_under_the_origin_pol
     })
     .await;
     wait_for_window(Duration::from_secs(10)).await;
-    let foreign = setup
-        .http
-        .get(format!("{}/api/challenge", setup.proxy))
-        .header("origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
+    let foreign = setup.challenge_from("https://evil.example").await;
     assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
-    let listed = setup
-        .http
-        .get(format!("{}/api/challenge", setup.proxy))
-        .header("origin", "https://shop.example")
-        .send()
-        .await
-        .unwrap();
+    let listed = setup.challenge_from("https://shop.example").await;
     assert_eq!(listed.status(), StatusCode::OK);
     assert_eq!(
         listed.headers()["access-control-allow-origin"],
