@@ -197,11 +197,6 @@ impl E164 {
         self.as_str().strip_prefix('+').unwrap_or_default()
     }
 
-    /// The digits as ASCII bytes, without the `+`.
-    pub(crate) fn digit_bytes(&self) -> &[u8] {
-        &self.bytes[1..usize::from(self.len)]
-    }
-
     /// The number as text: `+15551234567`.
     pub fn as_str(&self) -> &str {
         // Only `+` and ASCII digits are ever stored, so this never falls back.

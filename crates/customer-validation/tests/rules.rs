@@ -377,6 +377,35 @@ fn normalizes_phone_numbers_to_e164() {
     );
     assert_eq!(normalize_phone("555-123-4567"), None);
     assert_eq!(normalize_phone("+1 555"), None);
+    // A national prefix after the calling code is read as libphonenumber reads it: stripped
+    // when the rest is a possible number, and never in the E.164 form.
+    for (entered, e164) in [
+        ("+44 (0)20 7946 0958", "+442079460958"),
+        ("+7 8 495 123 4567", "+74951234567"),
+        ("+86 010 1234 5678", "+861012345678"),
+        ("+1 1 555 123 4567", "+15551234567"),
+        ("+33 0 1 23 45 67 89", "+33123456789"),
+        ("+49 030 123456", "+4930123456"),
+        ("+54 011 15 1234 5678", "+5491112345678"),
+        ("+39 06 1234 5678", "+390612345678"),
+    ] {
+        assert_eq!(
+            normalize_phone(entered).map(|e164| e164.as_str().to_owned()),
+            Some(e164.to_owned()),
+            "{entered}"
+        );
+    }
+    // Lengths only a local number has (no area code) are not possible numbers.
+    for local in [
+        "+1 555 1234",
+        "+44 1624 12345",
+        "+290 81234",
+        "+599 3123 4567",
+    ] {
+        assert_eq!(normalize_phone(local), None, "{local}");
+    }
+    // E.164 allows 15 digits, whatever libphonenumber-js says of longer ones.
+    assert_eq!(normalize_phone("+49 1512 3456789 0123"), None);
 }
 
 #[test]
@@ -626,4 +655,38 @@ mod properties {
             }
         }
     }
+}
+
+/// libphonenumber-js's own verdicts (`isPossiblePhoneNumber`) and E.164 forms on some 20,000
+/// numbers of every calling code, written by `cargo xtask gen-phone`.
+const PHONE_CORPUS: &str = include_str!("data/phone_corpus.tsv");
+
+#[test]
+fn reads_every_phone_number_of_the_corpus_as_libphonenumber_js_does() {
+    let mut checked = 0;
+    let mut disagreements = Vec::new();
+    for line in PHONE_CORPUS.lines() {
+        let mut columns = line.split('\t');
+        let (Some(input), Some(possible), Some(e164)) =
+            (columns.next(), columns.next(), columns.next())
+        else {
+            panic!("corpus line {line:?} is not INPUT<TAB>0|1<TAB>E164");
+        };
+        // Possible for libphonenumber-js, and within E.164's 15 digits.
+        let expected = (possible == "1" && e164.len() <= 1 + 15).then_some(e164);
+        let got = normalize_phone(input);
+        if got.as_ref().map(|e164| e164.as_str()) != expected {
+            disagreements.push(format!(
+                "{input:?}: {got:?}, libphonenumber-js {expected:?}"
+            ));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20_000, "the corpus has {checked} numbers");
+    assert!(
+        disagreements.is_empty(),
+        "{} of {checked} disagree, first: {:#?}",
+        disagreements.len(),
+        &disagreements[..disagreements.len().min(25)]
+    );
 }

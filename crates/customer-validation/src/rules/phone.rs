@@ -2,7 +2,7 @@
 //! `isPossibleNumber` (an assigned country calling code and a digit count possible for it), not
 //! a carrier-range check: the API documentation's own `+1-555-123-4567` must pass.
 
-use super::phone_table::CALLING_CODES;
+use super::phone_table::{MASKS, PLAN_DATA, PLANS};
 use crate::{Code, E164, Input, limits};
 
 /// Checks a phone number and returns it trimmed as entered, with its E.164 form.
@@ -15,9 +15,12 @@ pub(crate) fn check(input: Input<'_>) -> Result<(&str, E164), Code> {
     if !text.starts_with('+') {
         return Err(Code::MissingCountryCode);
     }
-    match scan.e164 {
-        Some(e164) if scan.balanced && is_possible(e164.digit_bytes()) => Ok((text, e164)),
-        _ => Err(Code::InvalidPhone),
+    if !scan.balanced {
+        return Err(Code::InvalidPhone);
+    }
+    match possible_e164(&scan.digits[..scan.len]) {
+        Some(e164) => Ok((text, e164)),
+        None => Err(Code::InvalidPhone),
     }
 }
 
@@ -27,58 +30,224 @@ struct Scan {
     allowed: bool,
     /// Every `(` closed by a later `)`.
     balanced: bool,
-    /// The digits, or `None` past the 15 E.164 allows.
-    e164: Option<E164>,
+    /// The digits (the text has at most `PHONE_MAX_CHARS` characters).
+    digits: [u8; limits::PHONE_MAX_CHARS],
+    len: usize,
 }
 
 fn scan(text: &str) -> Scan {
-    let mut e164 = E164::new();
-    let mut too_many_digits = false;
+    let mut scan = Scan {
+        allowed: true,
+        balanced: true,
+        digits: [0; limits::PHONE_MAX_CHARS],
+        len: 0,
+    };
     let mut depth = 0u32;
-    let mut balanced = true;
     // Byte-wise is enough: every byte of a non-ASCII character is >= 0x80 and so not allowed.
     for (i, byte) in text.bytes().enumerate() {
         match byte {
-            b'0'..=b'9' => too_many_digits |= e164.push(byte).is_none(),
+            b'0'..=b'9' => {
+                if let Some(slot) = scan.digits.get_mut(scan.len) {
+                    *slot = byte;
+                    scan.len += 1;
+                }
+            }
             b'(' => depth += 1,
             b')' => match depth.checked_sub(1) {
                 Some(open) => depth = open,
-                None => balanced = false,
+                None => scan.balanced = false,
             },
             b' ' | b'-' => {}
             b'+' if i == 0 => {}
             _ => {
-                return Scan {
-                    allowed: false,
-                    balanced,
-                    e164: None,
-                };
+                scan.allowed = false;
+                return scan;
             }
         }
     }
-    let e164 = (!too_many_digits).then_some(e164);
-    Scan {
-        allowed: true,
-        balanced: balanced && depth == 0,
-        e164,
+    scan.balanced &= depth == 0;
+    scan
+}
+
+/// How libphonenumber-js reads the numbers of one calling code: its main region's possible
+/// lengths, and its bytes in `PLAN_DATA` (generated, `phone_table.rs`), in three lists, each a
+/// count byte then its entries; a cell is an index into `MASKS`:
+/// - overrides (national numbers that select another region sharing the code): a byte of
+///   `length | 0x80 when exact` (exact: equal to the cells, else starting with them), the
+///   region's lengths (4 bytes, little-endian), the cells;
+/// - the national prefix's paths, in the order tried: a byte of `length | 0x80 when anchored`
+///   (matching only the whole number), the literal's length and digits, `from` and `to`, the
+///   cells; the national number left is the literal, the matched digits `from..to`, the rest;
+/// - the national number pattern's full matches (only where it can keep a prefix): length,
+///   cells.
+struct Plan {
+    lengths: u32,
+    data: &'static [u8],
+}
+
+/// Reads a plan's bytes.
+struct Reader {
+    data: &'static [u8],
+    at: usize,
+}
+
+impl Reader {
+    fn byte(&mut self) -> u8 {
+        let byte = self.data.get(self.at).copied().unwrap_or(0);
+        self.at += 1;
+        byte
+    }
+
+    fn take(&mut self, len: usize) -> &'static [u8] {
+        let start = self.at.min(self.data.len());
+        self.at += len;
+        &self.data[start..self.at.min(self.data.len())]
+    }
+
+    /// A length byte: the length, and its flag bit.
+    fn length(&mut self) -> (usize, bool) {
+        let byte = self.byte();
+        (usize::from(byte & 0x7f), byte & 0x80 != 0)
     }
 }
 
-/// Whether `digits` (ASCII, country code first) start with an assigned calling code followed by
-/// a national number of a length possible for it.
-fn is_possible(digits: &[u8]) -> bool {
+/// Whether `digits` start with `cells` (indices into `MASKS`).
+fn starts_with(digits: &[u8], cells: &[u8]) -> bool {
+    digits.len() >= cells.len()
+        && digits.iter().zip(cells).all(|(digit, &cell)| {
+            MASKS.get(usize::from(cell)).copied().unwrap_or(0) & (1 << (digit - b'0')) != 0
+        })
+}
+
+/// The longest national number libphonenumber parses (`MAX_LENGTH_FOR_NSN`).
+const NATIONAL_MAX: usize = 17;
+
+impl Plan {
+    fn reader(&self) -> Reader {
+        Reader {
+            data: self.data,
+            at: 0,
+        }
+    }
+
+    /// The possible lengths for `national`: those of the region it selects. Leaves `reader`
+    /// at the prefix paths.
+    fn lengths_of(&self, national: &[u8], reader: &mut Reader) -> u32 {
+        let mut lengths = self.lengths;
+        for _ in 0..reader.byte() {
+            let (len, exact) = reader.length();
+            let bits =
+                u32::from_le_bytes([reader.byte(), reader.byte(), reader.byte(), reader.byte()]);
+            let cells = reader.take(len);
+            if lengths == self.lengths
+                && starts_with(national, cells)
+                && (!exact || national.len() == len)
+            {
+                lengths = bits;
+            }
+        }
+        lengths
+    }
+
+    /// Whether `national` matches the national number pattern (`reader` at the pattern).
+    fn matches_pattern(national: &[u8], mut reader: Reader) -> bool {
+        (0..reader.byte()).any(|_| {
+            let (len, _) = reader.length();
+            let cells = reader.take(len);
+            len == national.len() && starts_with(national, cells)
+        })
+    }
+
+    /// The national number of `rest` (the digits after the calling code): without its national
+    /// prefix when libphonenumber strips it, written into `buffer`.
+    fn national<'a>(&self, rest: &'a [u8], buffer: &'a mut [u8; 32]) -> &'a [u8] {
+        let mut reader = self.reader();
+        self.lengths_of(rest, &mut reader);
+        let mut found = None;
+        let paths = reader.byte();
+        for _ in 0..paths {
+            let (len, anchored) = reader.length();
+            let literal_len = usize::from(reader.byte());
+            let literal = reader.take(literal_len);
+            let (from, to) = (usize::from(reader.byte()), usize::from(reader.byte()));
+            let cells = reader.take(len);
+            if found.is_none() && starts_with(rest, cells) && (!anchored || rest.len() == len) {
+                found = Some((len, literal, from, to));
+            }
+        }
+        let Some((len, literal, from, to)) = found else {
+            return rest;
+        };
+        let kept = rest.get(from..to).unwrap_or_default();
+        let after = &rest[len..];
+        let total = literal.len() + kept.len() + after.len();
+        if total > buffer.len() {
+            return rest;
+        }
+        buffer[..literal.len()].copy_from_slice(literal);
+        buffer[literal.len()..literal.len() + kept.len()].copy_from_slice(kept);
+        buffer[literal.len() + kept.len()..total].copy_from_slice(after);
+        let stripped = &buffer[..total];
+        if stripped == rest {
+            return rest;
+        }
+        // Kept when the number looked national with the prefix and does not without it, or
+        // when what is left is too short, or of a length between possible ones.
+        let pattern = Reader {
+            data: self.data,
+            at: reader.at,
+        };
+        let pattern_again = Reader {
+            data: self.data,
+            at: reader.at,
+        };
+        if Plan::matches_pattern(rest, pattern) && !Plan::matches_pattern(stripped, pattern_again) {
+            return rest;
+        }
+        let lengths = self.lengths_of(stripped, &mut self.reader());
+        let too_short = total < lengths.trailing_zeros() as usize;
+        let longest = 31 - lengths.leading_zeros() as usize;
+        if too_short || (total <= longest && lengths & (1 << total) == 0) {
+            return rest;
+        }
+        stripped
+    }
+}
+
+/// The E.164 form of `digits` (ASCII, calling code first) when libphonenumber-js calls the
+/// number possible, its E.164 form at most 15 digits: the calling code, then the national
+/// number without the national prefix it strips.
+fn possible_e164(digits: &[u8]) -> Option<E164> {
     // Calling codes never start with 0 and no code is a prefix of another, so at most one of
     // the one-, two- and three-digit prefixes is in the table.
     let mut code = 0u16;
     for (code_len, digit) in digits.iter().take(3).enumerate() {
         code = code * 10 + u16::from(digit - b'0');
         if code == 0 {
-            return false;
+            return None;
         }
-        if let Ok(i) = CALLING_CODES.binary_search_by_key(&code, |&(code, _)| code) {
-            let national = digits.len() - (code_len + 1);
-            return national < 32 && CALLING_CODES[i].1 & (1 << national) != 0;
+        let Ok(i) = PLANS.binary_search_by_key(&code, |&(code, ..)| code) else {
+            continue;
+        };
+        let (_, lengths, offset) = PLANS[i];
+        let plan = Plan {
+            lengths,
+            data: PLAN_DATA.get(usize::from(offset)..).unwrap_or_default(),
+        };
+        let rest = &digits[code_len + 1..];
+        let mut buffer = [0u8; 32];
+        let national = plan.national(rest, &mut buffer);
+        if national.len() < 2
+            || national.len() > NATIONAL_MAX
+            || plan.lengths_of(national, &mut plan.reader()) & (1 << national.len()) == 0
+        {
+            return None;
         }
+        let mut e164 = E164::new();
+        for &digit in digits[..=code_len].iter().chain(national) {
+            e164.push(digit)?;
+        }
+        return Some(e164);
     }
-    false
+    None
 }
