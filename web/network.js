@@ -15,6 +15,50 @@ const RETRY_AFTER_MAX = 30_000;
 /** Derivations in flight at once while solving. */
 const BATCH = 4;
 
+// The idempotency key of the pending submission to an endpoint, kept in sessionStorage with its
+// payload until the customer exists, so that a retry, or a submit after a reload, reuses it.
+// Without storage (private modes may refuse it) the key still covers this page's retries.
+const KEY = (endpoint) => `signup-form:${endpoint}:key`;
+const PAYLOAD = (endpoint) => `signup-form:${endpoint}:payload`;
+const stored = (name) => {
+  try {
+    return sessionStorage.getItem(name);
+  } catch {
+    return null;
+  }
+};
+
+/** The payload of a submission to `endpoint` that was not confirmed, if any. */
+export const pendingPayload = (endpoint) => stored(PAYLOAD(endpoint));
+
+/** The key for `payload`: the remembered one when the payload is the same, else a new one. */
+export function keyFor(endpoint, payload) {
+  let key = stored(PAYLOAD(endpoint)) === payload && stored(KEY(endpoint));
+  if (!key) {
+    key = crypto.randomUUID();
+    try {
+      sessionStorage.setItem(KEY(endpoint), key);
+      sessionStorage.setItem(PAYLOAD(endpoint), payload);
+    } catch {}
+  }
+  return key;
+}
+
+/** Forgets the pending submission: it succeeded, or its key can no longer be used. */
+export function forget(endpoint) {
+  try {
+    sessionStorage.removeItem(KEY(endpoint));
+    sessionStorage.removeItem(PAYLOAD(endpoint));
+  } catch {}
+}
+
+/** Dispatches a bubbling, composed `name` event with `detail` on `target` (out of shadow roots). */
+export const dispatch = (target, name, detail) =>
+  target.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, detail }));
+
+/** A `customer-error` event's detail. */
+export const failure = (status, message, errors) => ({ status, message, errors });
+
 /** The proof in the making per endpoint: `{promise, done}`. */
 const proofs = new Map();
 

@@ -8,12 +8,11 @@ use customer_validation::{
 use js_sys::{Array, JSON, Object, Reflect};
 use leptos::{ev, html, prelude::*, task::spawn_local};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CustomEvent, CustomEventInit};
 
 use crate::{
     get,
     options::{Options, Text},
-    submit::{Outcome, PendingKey, proof, solved, submit},
+    submit::{Outcome, forget, key_for, pending_payload, proof, solved, submit},
 };
 
 /// How a text field looks: its label, input type, autofill hint and length limit.
@@ -133,10 +132,9 @@ pub fn SignupForm(
     let alert_text = RwSignal::new(String::new());
     let form_ref = NodeRef::<html::Form>::new();
     let consent_ref = NodeRef::<html::Input>::new();
-    let pending = StoredValue::new_local(PendingKey::new(options.read_value().endpoint()));
 
     // A submission a reload interrupted comes back as it was, so submitting again reuses its key.
-    if let Some(payload) = pending.with_value(PendingKey::payload)
+    if let Some(payload) = pending_payload(options.read_value().endpoint())
         && let Ok(saved) = JSON::parse(&payload)
     {
         for state in fields {
@@ -153,25 +151,17 @@ pub fn SignupForm(
         move || options.read_value().consent.is_some() && !email.value.read().trim().is_empty();
 
     let dispatch = move |name: &str, detail: &JsValue| {
-        let Some(form) = form_ref.get_untracked() else {
-            return;
-        };
-        let init = CustomEventInit::new();
-        init.set_bubbles(true);
-        init.set_composed(true);
-        init.set_detail(detail);
-        if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
-            let _ = form.dispatch_event(&event);
+        if let Some(form) = form_ref.get_untracked() {
+            crate::submit::dispatch(&form, name, detail);
         }
     };
 
     let fail = move |status: u16, message: String, errors: JsValue| {
         alert_text.set(message.clone());
-        let detail = Object::new();
-        let _ = Reflect::set(&detail, &"status".into(), &status.into());
-        let _ = Reflect::set(&detail, &"message".into(), &message.into());
-        let _ = Reflect::set(&detail, &"errors".into(), &errors);
-        dispatch("customer-error", &detail);
+        dispatch(
+            "customer-error",
+            &crate::submit::failure(status, &message, &errors),
+        );
     };
 
     let focus_first_error = move || {
@@ -250,8 +240,8 @@ pub fn SignupForm(
         else {
             return;
         };
-        let key = pending.with_value(|pending| pending.key_for(&payload));
         let endpoint = options.read_value().endpoint().to_owned();
+        let key = key_for(&endpoint, &payload);
         busy.set(true);
         if !solved(&endpoint) {
             // The proof of work is not solved yet: say why the button stays busy.
@@ -264,7 +254,7 @@ pub fn SignupForm(
             let options = options.read_value();
             match outcome {
                 Outcome::Created(customer) => {
-                    pending.with_value(PendingKey::clear);
+                    forget(&endpoint);
                     for state in fields {
                         state.reset();
                     }
@@ -298,7 +288,7 @@ pub fn SignupForm(
                     }
                     if status == 422 {
                         // The key was used for another payload: never reuse it.
-                        pending.with_value(PendingKey::clear);
+                        forget(&endpoint);
                     }
                     let message = match (status, get(&body, "message").as_string()) {
                         (429 | 500.., _) => options.text(Text::Unavailable),

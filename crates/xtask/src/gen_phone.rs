@@ -255,23 +255,49 @@ fn plan(regions: &[&Value]) -> Result<Plan> {
     }
     // The national number pattern keeps a prefix only when the number matches it with the
     // prefix and not without: so only where some number starting with a prefix can match it.
-    let mut pattern = Vec::new();
+    // The national number pattern is asked only of a number a prefix path matches (does it
+    // match with the prefix?) and of what that path leaves (and without?): only its paths that
+    // can match such numbers are kept, often none.
+    let mut pattern: Vec<Vec<u16>> = Vec::new();
     if let Some(national) = text(main, 2)
         && !strip.is_empty()
     {
-        let (paths, _) = regex::expand(national)?;
-        let compatible = |cells: &[u16]| {
-            strip.iter().any(|strip| {
-                strip.cells.len() <= cells.len()
-                    && strip.cells.iter().zip(cells).all(|(a, b)| a & b != 0)
-            })
+        let literal_cells = |strip: &Strip| -> Vec<u16> {
+            strip
+                .literal
+                .bytes()
+                .map(|digit| 1u16 << (digit - b'0'))
+                .collect()
         };
-        if paths.iter().any(|path| compatible(&path.cells)) {
-            pattern = paths
-                .into_iter()
-                .filter(|path| !path.anchored)
-                .map(|path| path.cells)
-                .collect();
+        let fits =
+            |a: &[u16], b: &[u16]| a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a & b != 0);
+        let paths: Vec<Vec<u16>> = regex::expand(national)?
+            .0
+            .into_iter()
+            .filter(|path| !path.anchored)
+            .map(|path| path.cells)
+            .collect();
+        for path in &paths {
+            for prefix in &strip {
+                let len = prefix.cells.len();
+                let starts =
+                    len <= path.len() && prefix.cells.iter().zip(path).all(|(a, b)| a & b != 0);
+                if !starts || (prefix.anchored && len != path.len()) {
+                    continue;
+                }
+                // A number this path matches, less the prefix: its shape.
+                let mut left = literal_cells(prefix);
+                left.extend_from_slice(&path[prefix.from..prefix.to]);
+                left.extend_from_slice(&path[len..]);
+                if !pattern.contains(path) {
+                    pattern.push(path.clone());
+                }
+                for other in &paths {
+                    if fits(other, &left) && !pattern.contains(other) {
+                        pattern.push(other.clone());
+                    }
+                }
+            }
         }
     }
     let mut overrides = Vec::new();
@@ -334,7 +360,8 @@ struct Encoded {
 }
 
 fn encode(plans: &BTreeMap<u16, Plan>) -> Result<Encoded> {
-    let mut masks: Vec<u16> = Vec::new();
+    // Single digits first, at their own value, then any digit: the data reads like the numbers.
+    let mut masks: Vec<u16> = (0..10).map(|digit| 1 << digit).chain([0x3ff]).collect();
     let mut palette = |cells: &[u16], data: &mut Vec<u8>| -> Result<()> {
         for cell in cells {
             let index = match masks.iter().position(|mask| mask == cell) {
@@ -361,6 +388,13 @@ fn encode(plans: &BTreeMap<u16, Plan>) -> Result<Encoded> {
     };
     for (&code, plan) in plans {
         let data = &mut encoded.data;
+        if plan.overrides.is_empty() && plan.strip.is_empty() && plan.pattern.is_empty() {
+            // Nothing to read: an offset past the data reads as three empty lists.
+            encoded
+                .index
+                .push((code, plan.lengths, usize::from(u16::MAX)));
+            continue;
+        }
         encoded.index.push((code, plan.lengths, data.len()));
         // Overrides first (every number reads them), then the prefix paths, then the pattern.
         data.push(u8::try_from(plan.overrides.len()).context("too many overrides")?);
@@ -371,25 +405,53 @@ fn encode(plans: &BTreeMap<u16, Plan>) -> Result<Encoded> {
             data.extend(item.lengths.to_le_bytes());
             palette(&item.cells, data)?;
         }
+        // A path's cells are written after those it shares with the path before it.
+        let shared = |before: &[u16], cells: &[u16]| {
+            before.iter().zip(cells).take_while(|(a, b)| a == b).count()
+        };
         data.push(u8::try_from(plan.strip.len()).context("too many prefix paths")?);
+        // The transform rule's literal is the region's: written once.
+        let literal = plan
+            .strip
+            .iter()
+            .find(|strip| strip.from != strip.cells.len() || !strip.literal.is_empty())
+            .map_or("", |strip| strip.literal.as_str());
+        if !plan.strip.is_empty() {
+            data.push(small(literal.len(), "literal length")?);
+            data.extend(literal.bytes());
+        }
         for strip in &plan.strip {
+            let whole = strip.from == strip.cells.len() && strip.to == strip.cells.len();
+            ensure!(
+                whole && strip.literal.is_empty() || strip.literal == literal,
+                "two transform literals in one region"
+            );
             data.push(
                 small(strip.cells.len(), "prefix length")? | if strip.anchored { 0x80 } else { 0 },
             );
-            data.push(small(strip.literal.len(), "literal length")?);
-            data.extend(strip.literal.bytes());
-            data.push(small(strip.from, "span")?);
-            data.push(small(strip.to, "span")?);
-            palette(&strip.cells, data)?;
+            // Prefix paths share nothing: measured, the browser build's brotli packs their
+            // repeats better whole (patterns are the other way round).
+            let same = 0;
+            // 0x80: the rule applies, and the span it keeps follows.
+            data.push(small(same, "shared length")? | if whole { 0 } else { 0x80 });
+            if !whole {
+                data.push(small(strip.from, "span")?);
+                data.push(small(strip.to, "span")?);
+            }
+            palette(&strip.cells[same..], data)?;
         }
         data.push(u8::try_from(plan.pattern.len()).context("too many pattern paths")?);
+        let mut before: &[u16] = &[];
         for path in &plan.pattern {
             data.push(small(path.len(), "pattern length")?);
-            palette(path, data)?;
+            let same = shared(before, path);
+            data.push(small(same, "shared length")?);
+            palette(&path[same..], data)?;
+            before = path;
         }
     }
     ensure!(
-        encoded.data.len() <= usize::from(u16::MAX),
+        encoded.data.len() < usize::from(u16::MAX),
         "the table outgrew u16 offsets"
     );
     encoded.masks = masks;
@@ -413,20 +475,25 @@ pub(crate) const SOURCE: &str = \"libphonenumber-js {version} {METADATA_FILE}\";
 /// The digit classes cells refer to: bit `d` set when digit `d` matches.
 pub(crate) static MASKS: [u16; {}] = {:?};
 
-/// `(calling code, possible national lengths as bits, offset of its plan in PLAN_DATA)`,
-/// sorted by code.
-pub(crate) static PLANS: [(u16, u32, u16); {}] = [
+/// The calling codes, sorted; `LENGTHS` and `OFFSETS` at the same index are theirs.
+pub(crate) static CODES: [u16; {n}] = {codes:?};
+
+/// Per calling code: its main region's possible national lengths, as bits.
+pub(crate) static LENGTHS: [u32; {n}] = {lengths:?};
+
+/// Per calling code: where its plan starts in `PLAN_DATA` (past its end: nothing to read).
+pub(crate) static OFFSETS: [u16; {n}] = {offsets:?};
 ",
         encoded.masks.len(),
         encoded.masks,
-        encoded.index.len()
+        n = encoded.index.len(),
+        codes = encoded.index.iter().map(|entry| entry.0).collect::<Vec<_>>(),
+        lengths = encoded.index.iter().map(|entry| entry.1).collect::<Vec<_>>(),
+        offsets = encoded.index.iter().map(|entry| entry.2).collect::<Vec<_>>(),
     );
-    for (code, lengths, offset) in &encoded.index {
-        let _ = writeln!(out, "({code}, {lengths:#x}, {offset}),");
-    }
     let _ = write!(
         out,
-        "];\n\n/// Every plan's prefix paths, pattern paths and overrides.\npub(crate) static PLAN_DATA: [u8; {}] = {:?};\n",
+        "\n/// Every plan's overrides, prefix paths and pattern paths.\npub(crate) static PLAN_DATA: [u8; {}] = {:?};\n",
         encoded.data.len(),
         encoded.data
     );

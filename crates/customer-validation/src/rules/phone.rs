@@ -2,7 +2,7 @@
 //! `isPossibleNumber` (an assigned country calling code and a digit count possible for it), not
 //! a carrier-range check: the API documentation's own `+1-555-123-4567` must pass.
 
-use super::phone_table::{MASKS, PLAN_DATA, PLANS};
+use super::phone_table::{CODES, LENGTHS, MASKS, OFFSETS, PLAN_DATA};
 use crate::{Code, E164, Input, limits};
 
 /// Checks a phone number and returns it trimmed as entered, with its E.164 form.
@@ -18,7 +18,7 @@ pub(crate) fn check(input: Input<'_>) -> Result<(&str, E164), Code> {
     if !scan.balanced {
         return Err(Code::InvalidPhone);
     }
-    match possible_e164(&scan.digits[..scan.len]) {
+    match possible_e164(scan.digits.get(..scan.len).unwrap_or_default()) {
         Some(e164) => Ok((text, e164)),
         None => Err(Code::InvalidPhone),
     }
@@ -71,24 +71,31 @@ fn scan(text: &str) -> Scan {
 
 /// How libphonenumber-js reads the numbers of one calling code: its main region's possible
 /// lengths, and its bytes in `PLAN_DATA` (generated, `phone_table.rs`), in three lists, each a
-/// count byte then its entries; a cell is an index into `MASKS`:
+/// count byte then its entries (bytes past the end read as 0: empty lists); a cell is an index
+/// into `MASKS`:
 /// - overrides (national numbers that select another region sharing the code): a byte of
 ///   `length | 0x80 when exact` (exact: equal to the cells, else starting with them), the
 ///   region's lengths (4 bytes, little-endian), the cells;
-/// - the national prefix's paths, in the order tried: a byte of `length | 0x80 when anchored`
-///   (matching only the whole number), the literal's length and digits, `from` and `to`, the
-///   cells; the national number left is the literal, the matched digits `from..to`, the rest;
+/// - the national prefix's paths, in the order tried, after the transform rule's literal (its
+///   length, its digits): a byte of `length | 0x80 when anchored` (matching only the whole
+///   number), a byte of `cells shared with the path before | 0x80 when the rule applies`, then
+///   when it applies `from` and `to`, then the path's own cells. The national number left is
+///   the literal, the matched digits `from..to` and the rest when the rule applies, else the
+///   rest;
 /// - the national number pattern's full matches (only where it can keep a prefix): length,
-///   cells.
+///   then the cells as for prefixes.
 struct Plan {
     lengths: u32,
     data: &'static [u8],
 }
 
 /// Reads a plan's bytes.
+#[derive(Clone)]
 struct Reader {
     data: &'static [u8],
     at: usize,
+    /// The last path's cells.
+    cells: [u8; 32],
 }
 
 impl Reader {
@@ -101,13 +108,23 @@ impl Reader {
     fn take(&mut self, len: usize) -> &'static [u8] {
         let start = self.at.min(self.data.len());
         self.at += len;
-        &self.data[start..self.at.min(self.data.len())]
+        self.data.get(start..self.at).unwrap_or_default()
     }
 
     /// A length byte: the length, and its flag bit.
     fn length(&mut self) -> (usize, bool) {
         let byte = self.byte();
         (usize::from(byte & 0x7f), byte & 0x80 != 0)
+    }
+
+    /// The next path's `len` cells (`shared` with the last one, then its own).
+    fn path(&mut self, len: usize, shared: u8) -> &[u8] {
+        let shared = usize::from(shared & 0x7f);
+        let own = self.take(len.saturating_sub(shared));
+        for (slot, &cell) in self.cells.iter_mut().skip(shared).zip(own) {
+            *slot = cell;
+        }
+        self.cells.get(..len).unwrap_or_default()
     }
 }
 
@@ -127,33 +144,34 @@ impl Plan {
         Reader {
             data: self.data,
             at: 0,
+            cells: [0; 32],
         }
     }
 
     /// The possible lengths for `national`: those of the region it selects. Leaves `reader`
     /// at the prefix paths.
     fn lengths_of(&self, national: &[u8], reader: &mut Reader) -> u32 {
-        let mut lengths = self.lengths;
+        let mut selected = None;
         for _ in 0..reader.byte() {
             let (len, exact) = reader.length();
-            let bits =
-                u32::from_le_bytes([reader.byte(), reader.byte(), reader.byte(), reader.byte()]);
+            let bits = [reader.byte(), reader.byte(), reader.byte(), reader.byte()];
             let cells = reader.take(len);
-            if lengths == self.lengths
+            if selected.is_none()
                 && starts_with(national, cells)
                 && (!exact || national.len() == len)
             {
-                lengths = bits;
+                selected = Some(u32::from_le_bytes(bits));
             }
         }
-        lengths
+        selected.unwrap_or(self.lengths)
     }
 
     /// Whether `national` matches the national number pattern (`reader` at the pattern).
     fn matches_pattern(national: &[u8], mut reader: Reader) -> bool {
         (0..reader.byte()).any(|_| {
             let (len, _) = reader.length();
-            let cells = reader.take(len);
+            let shared = reader.byte();
+            let cells = reader.path(len, shared);
             len == national.len() && starts_with(national, cells)
         })
     }
@@ -165,13 +183,23 @@ impl Plan {
         self.lengths_of(rest, &mut reader);
         let mut found = None;
         let paths = reader.byte();
+        let mut literal: &[u8] = &[];
+        if paths > 0 {
+            let literal_len = usize::from(reader.byte());
+            literal = reader.take(literal_len);
+        }
         for _ in 0..paths {
             let (len, anchored) = reader.length();
-            let literal_len = usize::from(reader.byte());
-            let literal = reader.take(literal_len);
-            let (from, to) = (usize::from(reader.byte()), usize::from(reader.byte()));
-            let cells = reader.take(len);
-            if found.is_none() && starts_with(rest, cells) && (!anchored || rest.len() == len) {
+            let shared = reader.byte();
+            let (from, to) = if shared & 0x80 != 0 {
+                (usize::from(reader.byte()), usize::from(reader.byte()))
+            } else {
+                (len, len)
+            };
+            let matched =
+                starts_with(rest, reader.path(len, shared)) && (!anchored || rest.len() == len);
+            if found.is_none() && matched {
+                let literal = if shared & 0x80 != 0 { literal } else { &[] };
                 found = Some((len, literal, from, to));
             }
         }
@@ -179,29 +207,24 @@ impl Plan {
             return rest;
         };
         let kept = rest.get(from..to).unwrap_or_default();
-        let after = &rest[len..];
-        let total = literal.len() + kept.len() + after.len();
-        if total > buffer.len() {
-            return rest;
+        let after = rest.get(len..).unwrap_or_default();
+        // At most 4 literal digits and the 19 digits a phone number can have: the buffer holds
+        // them all.
+        let mut total = 0;
+        for (slot, &digit) in buffer
+            .iter_mut()
+            .zip(literal.iter().chain(kept).chain(after))
+        {
+            *slot = digit;
+            total += 1;
         }
-        buffer[..literal.len()].copy_from_slice(literal);
-        buffer[literal.len()..literal.len() + kept.len()].copy_from_slice(kept);
-        buffer[literal.len() + kept.len()..total].copy_from_slice(after);
-        let stripped = &buffer[..total];
+        let stripped = buffer.get(..total).unwrap_or_default();
         if stripped == rest {
             return rest;
         }
         // Kept when the number looked national with the prefix and does not without it, or
         // when what is left is too short, or of a length between possible ones.
-        let pattern = Reader {
-            data: self.data,
-            at: reader.at,
-        };
-        let pattern_again = Reader {
-            data: self.data,
-            at: reader.at,
-        };
-        if Plan::matches_pattern(rest, pattern) && !Plan::matches_pattern(stripped, pattern_again) {
+        if Plan::matches_pattern(rest, reader.clone()) && !Plan::matches_pattern(stripped, reader) {
             return rest;
         }
         let lengths = self.lengths_of(stripped, &mut self.reader());
@@ -226,15 +249,17 @@ fn possible_e164(digits: &[u8]) -> Option<E164> {
         if code == 0 {
             return None;
         }
-        let Ok(i) = PLANS.binary_search_by_key(&code, |&(code, ..)| code) else {
+        let Ok(i) = CODES.binary_search(&code) else {
             continue;
         };
-        let (_, lengths, offset) = PLANS[i];
+        let (Some(&lengths), Some(&offset)) = (LENGTHS.get(i), OFFSETS.get(i)) else {
+            return None;
+        };
         let plan = Plan {
             lengths,
             data: PLAN_DATA.get(usize::from(offset)..).unwrap_or_default(),
         };
-        let rest = &digits[code_len + 1..];
+        let rest = digits.get(code_len + 1..).unwrap_or_default();
         let mut buffer = [0u8; 32];
         let national = plan.national(rest, &mut buffer);
         if national.len() < 2
@@ -244,7 +269,7 @@ fn possible_e164(digits: &[u8]) -> Option<E164> {
             return None;
         }
         let mut e164 = E164::new();
-        for &digit in digits[..=code_len].iter().chain(national) {
+        for &digit in digits.iter().take(code_len + 1).chain(national) {
             e164.push(digit)?;
         }
         return Some(e164);
