@@ -178,18 +178,20 @@ impl E164 {
     /// The most digits E.164 allows.
     pub const MAX_DIGITS: usize = 15;
 
-    pub(crate) const fn new() -> E164 {
+    /// `+`, the calling code's ASCII digits, then the national number's; `None` past 15 digits.
+    pub(crate) fn from_parts(code: &[u8], national: &[u8]) -> Option<E164> {
+        let len = 1 + code.len() + national.len();
         let mut bytes = [0; E164::MAX_DIGITS + 1];
-        bytes[0] = b'+';
-        E164 { bytes, len: 1 }
-    }
-
-    /// Appends an ASCII digit; `None` (leaving the number as it was) past 15 digits.
-    pub(crate) fn push(&mut self, digit: u8) -> Option<()> {
-        debug_assert!(digit.is_ascii_digit());
-        *self.bytes.get_mut(usize::from(self.len))? = digit;
-        self.len += 1;
-        Some(())
+        let (plus, digits) = bytes.get_mut(..len)?.split_at_mut(1);
+        plus.copy_from_slice(b"+");
+        let (head, tail) = digits.split_at_mut(code.len());
+        head.copy_from_slice(code);
+        tail.copy_from_slice(national);
+        debug_assert!(bytes[1..len].iter().all(u8::is_ascii_digit));
+        Some(E164 {
+            bytes,
+            len: u8::try_from(len).ok()?,
+        })
     }
 
     /// The digits, without the `+`.

@@ -429,16 +429,15 @@ fn encode(plans: &BTreeMap<u16, Plan>) -> Result<Encoded> {
             data.push(
                 small(strip.cells.len(), "prefix length")? | if strip.anchored { 0x80 } else { 0 },
             );
-            // Prefix paths share nothing: measured, the browser build's brotli packs their
-            // repeats better whole (patterns are the other way round).
-            let same = 0;
-            // 0x80: the rule applies, and the span it keeps follows.
-            data.push(small(same, "shared length")? | if whole { 0 } else { 0x80 });
+            // 0x80: the rule applies, and the span it keeps follows. The cells are written
+            // whole: measured, the browser build's brotli packs their repeats better so
+            // (pattern paths are the other way round).
+            data.push(if whole { 0 } else { 0x80 });
             if !whole {
                 data.push(small(strip.from, "span")?);
                 data.push(small(strip.to, "span")?);
             }
-            palette(&strip.cells[same..], data)?;
+            palette(&strip.cells, data)?;
         }
         data.push(u8::try_from(plan.pattern.len()).context("too many pattern paths")?);
         let mut before: &[u16] = &[];

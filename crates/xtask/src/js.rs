@@ -64,7 +64,12 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
     // The browser build is what pages download: minified, as a bundler would (its comments
     // were a tenth of the package's brotli bytes). Node's stays readable; the types keep the docs.
     let esbuild = format!("{}/esbuild", setup::ESBUILD.bin_dir());
-    for file in ["index.js", "api.js", "tables.js", "customer_validation_js.js"] {
+    for file in [
+        "index.js",
+        "api.js",
+        "tables.js",
+        "customer_validation_js.js",
+    ] {
         let path = format!("{PKG}/web/{file}");
         cmd!(
             sh,

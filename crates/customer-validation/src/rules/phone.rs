@@ -78,24 +78,22 @@ fn scan(text: &str) -> Scan {
 ///   region's lengths (4 bytes, little-endian), the cells;
 /// - the national prefix's paths, in the order tried, after the transform rule's literal (its
 ///   length, its digits): a byte of `length | 0x80 when anchored` (matching only the whole
-///   number), a byte of `cells shared with the path before | 0x80 when the rule applies`, then
-///   when it applies `from` and `to`, then the path's own cells. The national number left is
-///   the literal, the matched digits `from..to` and the rest when the rule applies, else the
-///   rest;
-/// - the national number pattern's full matches (only where it can keep a prefix): length,
-///   then the cells as for prefixes.
+///   number), a byte of `0x80 when the rule applies`, then when it applies `from` and `to`, then
+///   the cells. The national number left is the literal, the matched digits `from..to` and the
+///   rest when the rule applies, else the rest;
+/// - the national number pattern's full matches (only those a prefixed number, or what its
+///   prefix leaves, can match): length, how many cells it shares with the path before, then
+///   its own cells.
 struct Plan {
     lengths: u32,
     data: &'static [u8],
 }
 
 /// Reads a plan's bytes.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 struct Reader {
     data: &'static [u8],
     at: usize,
-    /// The last path's cells.
-    cells: [u8; 32],
 }
 
 impl Reader {
@@ -116,16 +114,6 @@ impl Reader {
         let byte = self.byte();
         (usize::from(byte & 0x7f), byte & 0x80 != 0)
     }
-
-    /// The next path's `len` cells (`shared` with the last one, then its own).
-    fn path(&mut self, len: usize, shared: u8) -> &[u8] {
-        let shared = usize::from(shared & 0x7f);
-        let own = self.take(len.saturating_sub(shared));
-        for (slot, &cell) in self.cells.iter_mut().skip(shared).zip(own) {
-            *slot = cell;
-        }
-        self.cells.get(..len).unwrap_or_default()
-    }
 }
 
 /// Whether `digits` start with `cells` (indices into `MASKS`).
@@ -144,7 +132,6 @@ impl Plan {
         Reader {
             data: self.data,
             at: 0,
-            cells: [0; 32],
         }
     }
 
@@ -154,33 +141,38 @@ impl Plan {
         let mut selected = None;
         for _ in 0..reader.byte() {
             let (len, exact) = reader.length();
-            let bits = [reader.byte(), reader.byte(), reader.byte(), reader.byte()];
+            let bits = reader.take(4);
             let cells = reader.take(len);
             if selected.is_none()
-                && starts_with(national, cells)
                 && (!exact || national.len() == len)
+                && starts_with(national, cells)
             {
-                selected = Some(u32::from_le_bytes(bits));
+                selected = bits.try_into().ok().map(u32::from_le_bytes);
             }
         }
         selected.unwrap_or(self.lengths)
     }
 
-    /// Whether `national` matches the national number pattern (`reader` at the pattern).
+    /// Whether `national` matches the national number pattern (`reader` at the pattern). A path
+    /// is written as the cells it shares with the path before, then its own.
     fn matches_pattern(national: &[u8], mut reader: Reader) -> bool {
+        let mut cells = [0u8; 32];
         (0..reader.byte()).any(|_| {
             let (len, _) = reader.length();
-            let shared = reader.byte();
-            let cells = reader.path(len, shared);
-            len == national.len() && starts_with(national, cells)
+            let shared = usize::from(reader.byte());
+            let own = reader.take(len.saturating_sub(shared));
+            for (slot, &cell) in cells.iter_mut().skip(shared).zip(own) {
+                *slot = cell;
+            }
+            len == national.len() && starts_with(national, cells.get(..len).unwrap_or_default())
         })
     }
 
-    /// The national number of `rest` (the digits after the calling code): without its national
-    /// prefix when libphonenumber strips it, written into `buffer`.
-    fn national<'a>(&self, rest: &'a [u8], buffer: &'a mut [u8; 32]) -> &'a [u8] {
+    /// The national number of `rest` (the digits after the calling code), without its national
+    /// prefix when libphonenumber strips it (written into `buffer`), and its possible lengths.
+    fn national<'a>(&self, rest: &'a [u8], buffer: &'a mut [u8; 32]) -> (&'a [u8], u32) {
         let mut reader = self.reader();
-        self.lengths_of(rest, &mut reader);
+        let rest_lengths = self.lengths_of(rest, &mut reader);
         let mut found = None;
         let paths = reader.byte();
         let mut literal: &[u8] = &[];
@@ -196,15 +188,15 @@ impl Plan {
             } else {
                 (len, len)
             };
-            let matched =
-                starts_with(rest, reader.path(len, shared)) && (!anchored || rest.len() == len);
-            if found.is_none() && matched {
+            // Prefix paths are written whole (their shared count is 0).
+            let cells = reader.take(len);
+            if found.is_none() && starts_with(rest, cells) && (!anchored || rest.len() == len) {
                 let literal = if shared & 0x80 != 0 { literal } else { &[] };
                 found = Some((len, literal, from, to));
             }
         }
         let Some((len, literal, from, to)) = found else {
-            return rest;
+            return (rest, rest_lengths);
         };
         let kept = rest.get(from..to).unwrap_or_default();
         let after = rest.get(len..).unwrap_or_default();
@@ -220,20 +212,20 @@ impl Plan {
         }
         let stripped = buffer.get(..total).unwrap_or_default();
         if stripped == rest {
-            return rest;
+            return (rest, rest_lengths);
         }
         // Kept when the number looked national with the prefix and does not without it, or
         // when what is left is too short, or of a length between possible ones.
-        if Plan::matches_pattern(rest, reader.clone()) && !Plan::matches_pattern(stripped, reader) {
-            return rest;
+        if Plan::matches_pattern(rest, reader) && !Plan::matches_pattern(stripped, reader) {
+            return (rest, rest_lengths);
         }
         let lengths = self.lengths_of(stripped, &mut self.reader());
         let too_short = total < lengths.trailing_zeros() as usize;
         let longest = 31 - lengths.leading_zeros() as usize;
         if too_short || (total <= longest && lengths & (1 << total) == 0) {
-            return rest;
+            return (rest, rest_lengths);
         }
-        stripped
+        (stripped, lengths)
     }
 }
 
@@ -261,18 +253,14 @@ fn possible_e164(digits: &[u8]) -> Option<E164> {
         };
         let rest = digits.get(code_len + 1..).unwrap_or_default();
         let mut buffer = [0u8; 32];
-        let national = plan.national(rest, &mut buffer);
+        let (national, lengths) = plan.national(rest, &mut buffer);
         if national.len() < 2
             || national.len() > NATIONAL_MAX
-            || plan.lengths_of(national, &mut plan.reader()) & (1 << national.len()) == 0
+            || lengths & (1 << national.len()) == 0
         {
             return None;
         }
-        let mut e164 = E164::new();
-        for &digit in digits.iter().take(code_len + 1).chain(national) {
-            e164.push(digit)?;
-        }
-        return Some(e164);
+        return E164::from_parts(digits.get(..=code_len)?, national);
     }
     None
 }
