@@ -101,7 +101,9 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
 struct Plan {
     /// Bit `n`: a national number of `n` digits is possible in the main region.
     lengths: u32,
-    /// The main region's national prefix for parsing, expanded, in the order tried.
+    /// The main region's national prefix for parsing, expanded, in the order tried: every head
+    /// followed by every one of these tails.
+    heads: Vec<Vec<u16>>,
     strip: Vec<Strip>,
     /// The main region's national number pattern, expanded (full matches), where it can keep a
     /// prefix from being stripped; else empty.
@@ -212,6 +214,10 @@ fn plan(regions: &[&Value]) -> Result<Plan> {
     let main = regions[0];
     let lengths = length_bits(main.get(3).context("no item 3")?)?;
     let mut strip = Vec::new();
+    // Every path of the prefix, and the same as heads (one empty head unless the prefix
+    // factors, below) times tails (`strip`).
+    let mut full = Vec::new();
+    let mut heads: Vec<Vec<u16>> = vec![Vec::new()];
     // The prefix for parsing (item 7), else the national prefix (item 5) taken as a pattern.
     if let Some(prefix) = text(main, 7).or_else(|| text(main, 5)) {
         let (paths, groups) = regex::expand(prefix)?;
@@ -230,37 +236,44 @@ fn plan(regions: &[&Value]) -> Result<Plan> {
             }
             None => None,
         };
-        for path in paths {
-            // JavaScript applies the rule only when the last group captured something;
-            // otherwise the whole match goes.
-            let last = groups
-                .checked_sub(1)
-                .and_then(|last| path.groups[last])
-                .filter(|(start, end)| end > start);
-            let (literal, from, to) = match (rule, last) {
-                (Some((literal, group)), Some(_)) => {
-                    let (from, to) = path.groups[group - 1].unwrap_or((0, 0));
-                    (literal.to_owned(), from, to)
-                }
-                _ => (String::new(), path.cells.len(), path.cells.len()),
-            };
-            strip.push(Strip {
-                cells: path.cells,
-                anchored: path.anchored,
-                literal,
-                from,
-                to,
-            });
+        strip = strips(&paths, groups, rule);
+        full = strips(&paths, groups, rule);
+        // Stored as heads times tails when the pattern is one (like Argentina's `0?(...15)?`):
+        // checked to give the same paths, in the same order, with the same spans.
+        if let Some((first, rest)) = regex::expand_head(prefix)?
+            && first.len() >= 2
+            && first
+                .iter()
+                .all(|head| !head.anchored && head.groups.iter().all(Option::is_none))
+        {
+            let tails = strips(&rest, groups, rule);
+            let same = first.len() * tails.len() == strip.len()
+                && first
+                    .iter()
+                    .flat_map(|head| tails.iter().map(move |tail| (head, tail)))
+                    .zip(&strip)
+                    .all(|((head, tail), whole)| {
+                        let shift = head.cells.len();
+                        let cells: Vec<u16> =
+                            head.cells.iter().chain(&tail.cells).copied().collect();
+                        cells == whole.cells
+                            && tail.anchored == whole.anchored
+                            && tail.literal == whole.literal
+                            && tail.from + shift == whole.from
+                            && tail.to + shift == whole.to
+                    });
+            if same {
+                heads = first.into_iter().map(|head| head.cells).collect();
+                strip = tails;
+            }
         }
     }
-    // The national number pattern keeps a prefix only when the number matches it with the
-    // prefix and not without: so only where some number starting with a prefix can match it.
     // The national number pattern is asked only of a number a prefix path matches (does it
     // match with the prefix?) and of what that path leaves (and without?): only its paths that
     // can match such numbers are kept, often none.
     let mut pattern: Vec<Vec<u16>> = Vec::new();
     if let Some(national) = text(main, 2)
-        && !strip.is_empty()
+        && !full.is_empty()
     {
         let literal_cells = |strip: &Strip| -> Vec<u16> {
             strip
@@ -278,7 +291,7 @@ fn plan(regions: &[&Value]) -> Result<Plan> {
             .map(|path| path.cells)
             .collect();
         for path in &paths {
-            for prefix in &strip {
+            for prefix in &full {
                 let len = prefix.cells.len();
                 let starts =
                     len <= path.len() && prefix.cells.iter().zip(path).all(|(a, b)| a & b != 0);
@@ -344,10 +357,41 @@ fn plan(regions: &[&Value]) -> Result<Plan> {
     }
     Ok(Plan {
         lengths,
+        heads,
         strip,
         pattern,
         overrides,
     })
+}
+
+/// The strip entries of `paths` (a prefix's expansion, or the tails of one) for a pattern of
+/// `groups` groups and its transform `rule` (literal, group).
+fn strips(paths: &[regex::Path], groups: usize, rule: Option<(&str, usize)>) -> Vec<Strip> {
+    paths
+        .iter()
+        .map(|path| {
+            // JavaScript applies the rule only when the last group captured something;
+            // otherwise the whole match goes.
+            let last = groups
+                .checked_sub(1)
+                .and_then(|last| path.groups[last])
+                .filter(|(start, end)| end > start);
+            let (literal, from, to) = match (rule, last) {
+                (Some((literal, group)), Some(_)) => {
+                    let (from, to) = path.groups[group - 1].unwrap_or((0, 0));
+                    (literal.to_owned(), from, to)
+                }
+                _ => (String::new(), path.cells.len(), path.cells.len()),
+            };
+            Strip {
+                cells: path.cells.clone(),
+                anchored: path.anchored,
+                literal,
+                from,
+                to,
+            }
+        })
+        .collect()
 }
 
 /// The tables' bytes: every plan's paths in one byte string, cells as indices into a palette
@@ -409,8 +453,17 @@ fn encode(plans: &BTreeMap<u16, Plan>) -> Result<Encoded> {
         let shared = |before: &[u16], cells: &[u16]| {
             before.iter().zip(cells).take_while(|(a, b)| a == b).count()
         };
-        data.push(u8::try_from(plan.strip.len()).context("too many prefix paths")?);
-        // The transform rule's literal is the region's: written once.
+        // The heads (none: no prefix), then the transform rule's literal (the region's: written
+        // once), then the tails.
+        if plan.strip.is_empty() {
+            data.push(0);
+        } else {
+            data.push(small(plan.heads.len(), "heads")?);
+            for head in &plan.heads {
+                data.push(small(head.len(), "head length")?);
+                palette(head, data)?;
+            }
+        }
         let literal = plan
             .strip
             .iter()
@@ -419,6 +472,7 @@ fn encode(plans: &BTreeMap<u16, Plan>) -> Result<Encoded> {
         if !plan.strip.is_empty() {
             data.push(small(literal.len(), "literal length")?);
             data.extend(literal.bytes());
+            data.push(u8::try_from(plan.strip.len()).context("too many prefix paths")?);
         }
         for strip in &plan.strip {
             let whole = strip.from == strip.cells.len() && strip.to == strip.cells.len();

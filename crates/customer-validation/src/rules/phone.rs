@@ -76,11 +76,12 @@ fn scan(text: &str) -> Scan {
 /// - overrides (national numbers that select another region sharing the code): a byte of
 ///   `length | 0x80 when exact` (exact: equal to the cells, else starting with them), the
 ///   region's lengths (4 bytes, little-endian), the cells;
-/// - the national prefix's paths, in the order tried, after the transform rule's literal (its
-///   length, its digits): a byte of `length | 0x80 when anchored` (matching only the whole
-///   number), a byte of `0x80 when the rule applies`, then when it applies `from` and `to`, then
-///   the cells. The national number left is the literal, the matched digits `from..to` and the
-///   rest when the rule applies, else the rest;
+/// - the national prefix's paths, every head followed by every tail in order: the heads (a
+///   count, 0 for no prefix; each its length and cells), the transform rule's literal (its
+///   length, its digits), the tails (a count; each a byte of `length | 0x80 when anchored`
+///   (matching only the whole number), a byte of `0x80 when the rule applies`, then when it
+///   applies `from` and `to` within the tail, then the cells). The national number left is the
+///   literal, the matched digits `from..to` and the rest when the rule applies, else the rest;
 /// - the national number pattern's full matches (only those a prefixed number, or what its
 ///   prefix leaves, can match): length, how many cells it shares with the path before, then
 ///   its own cells.
@@ -173,28 +174,48 @@ impl Plan {
     fn national<'a>(&self, rest: &'a [u8], buffer: &'a mut [u8; 32]) -> (&'a [u8], u32) {
         let mut reader = self.reader();
         let rest_lengths = self.lengths_of(rest, &mut reader);
-        let mut found = None;
-        let paths = reader.byte();
-        let mut literal: &[u8] = &[];
-        if paths > 0 {
-            let literal_len = usize::from(reader.byte());
-            literal = reader.take(literal_len);
+        let heads_count = reader.byte();
+        if heads_count == 0 {
+            return (rest, rest_lengths);
         }
-        for _ in 0..paths {
-            let (len, anchored) = reader.length();
-            let shared = reader.byte();
-            let (from, to) = if shared & 0x80 != 0 {
-                (usize::from(reader.byte()), usize::from(reader.byte()))
-            } else {
-                (len, len)
-            };
-            // Prefix paths are written whole (their shared count is 0).
-            let cells = reader.take(len);
-            if found.is_none() && starts_with(rest, cells) && (!anchored || rest.len() == len) {
-                let literal = if shared & 0x80 != 0 { literal } else { &[] };
-                found = Some((len, literal, from, to));
+        let heads = reader;
+        for _ in 0..heads_count {
+            let (len, _) = reader.length();
+            reader.take(len);
+        }
+        let literal_len = usize::from(reader.byte());
+        let literal = reader.take(literal_len);
+        let tails_count = reader.byte();
+        let tails = reader;
+        // The paths are every head followed by every tail, in that order: the first that
+        // matches is the match.
+        let mut found = None;
+        let mut next_head = heads;
+        for _ in 0..heads_count {
+            let (head_len, _) = next_head.length();
+            let head = next_head.take(head_len);
+            reader = tails;
+            for _ in 0..tails_count {
+                let (tail_len, anchored) = reader.length();
+                let flags = reader.byte();
+                let (from, to) = if flags & 0x80 != 0 {
+                    (usize::from(reader.byte()), usize::from(reader.byte()))
+                } else {
+                    (tail_len, tail_len)
+                };
+                let cells = reader.take(tail_len);
+                let len = head_len + tail_len;
+                if found.is_none()
+                    && starts_with(rest, head)
+                    && starts_with(rest.get(head_len..).unwrap_or_default(), cells)
+                    && (!anchored || rest.len() == len)
+                {
+                    let literal = if flags & 0x80 != 0 { literal } else { &[] };
+                    found = Some((len, literal, head_len + from, head_len + to));
+                }
             }
         }
+        // `reader` is past the tails: at the pattern.
         let Some((len, literal, from, to)) = found else {
             return (rest, rest_lengths);
         };

@@ -57,6 +57,26 @@ pub(crate) fn expand(pattern: &str) -> Result<(Vec<Path>, usize)> {
     Ok((paths, groups))
 }
 
+/// `pattern` as the product of its first item's paths and the rest's, when it is one sequence
+/// of two items or more: every path is a head then a tail, in the order heads, then tails, are
+/// listed (so the list of heads times the list of tails is the whole expansion, in order).
+pub(crate) fn expand_head(pattern: &str) -> Result<Option<(Vec<Path>, Vec<Path>)>> {
+    let mut parser = Parser {
+        text: pattern.as_bytes(),
+        at: 0,
+        groups: 0,
+    };
+    let alternatives = parser.alternatives()?;
+    let groups = parser.groups;
+    match alternatives.as_slice() {
+        [items] if items.len() >= 2 => Ok(Some((
+            expand_sequence(&items[..1], groups)?,
+            expand_sequence(&items[1..], groups)?,
+        ))),
+        _ => Ok(None),
+    }
+}
+
 struct Parser<'a> {
     text: &'a [u8],
     at: usize,
