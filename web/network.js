@@ -52,6 +52,14 @@ export function forget(endpoint) {
   } catch {}
 }
 
+/** Focuses the element with this id (a summary link's target), if any. */
+export const focus = (id) => document.getElementById(id)?.focus();
+
+/** A create's payload: a new one, a field set, its JSON text. */
+export const payload = () => ({});
+export const set = (payload, name, value) => (payload[name] = value);
+export const json = (payload) => JSON.stringify(payload);
+
 /** Dispatches a bubbling, composed `name` event with `detail` on `target` (out of shadow roots). */
 export const dispatch = (target, name, detail) =>
   target.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, detail }));

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use customer_validation::{
     CustomerType, Field, Input, RawCustomer, limits, validate, validate_field,
 };
-use js_sys::{Array, JSON, Object, Reflect};
+use js_sys::{Array, JSON};
 use leptos::{ev, html, prelude::*, task::spawn_local};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -228,18 +228,13 @@ pub fn SignupForm(
 
         // Valid: the payload is exactly what was typed (the proxy normalizes), so the same
         // entry always gets the same key. Valid, so only the optional email can be blank: it is left out.
-        let payload = Object::new();
+        let payload = crate::submit::payload();
         for (field, value) in entry {
             if !value.trim().is_empty() {
-                let _ = Reflect::set(&payload, &field.name().into(), &value.into());
+                crate::submit::set(&payload, field.name(), &value);
             }
         }
-        let Some(payload) = JSON::stringify(&payload)
-            .ok()
-            .and_then(|text| text.as_string())
-        else {
-            return;
-        };
+        let payload = crate::submit::json(&payload);
         let endpoint = options.read_value().endpoint().to_owned();
         let key = key_for(&endpoint, &payload);
         busy.set(true);
@@ -423,12 +418,7 @@ pub fn SignupForm(
                                             href=format!("#{target}")
                                             on:click=move |event| {
                                                 event.prevent_default();
-                                                let document = document();
-                                                if let Some(element) = document.get_element_by_id(&target)
-                                                    && let Ok(element) = element.dyn_into::<web_sys::HtmlElement>()
-                                                {
-                                                    let _ = element.focus();
-                                                }
+                                                crate::submit::focus(&target);
                                             }
                                         >
                                             {message}

@@ -24,6 +24,14 @@ extern "C" {
     pub fn key_for(endpoint: &str, payload: &str) -> String;
     /// Forgets the pending submission to `endpoint`.
     pub fn forget(endpoint: &str);
+    /// Focuses the element with this id, if any.
+    pub fn focus(id: &str);
+    /// A new, empty create payload.
+    pub fn payload() -> JsValue;
+    /// Sets the payload's field `name` to `value`.
+    pub fn set(payload: &JsValue, name: &str, value: &str);
+    /// The payload as JSON text.
+    pub fn json(payload: &JsValue) -> String;
     /// Dispatches a bubbling, composed `name` event with `detail` on `target`.
     pub fn dispatch(target: &JsValue, name: &str, detail: &JsValue);
     /// A `customer-error` event's detail: `{status, message, errors}`.

@@ -440,6 +440,20 @@ fn encode(plans: &BTreeMap<u16, Plan>) -> Result<Encoded> {
             continue;
         }
         encoded.index.push((code, plan.lengths, data.len()));
+        // The digits a national number must start with for an override or a prefix path to
+        // match it: any other number is read without looking further.
+        let first = |cells: &[u16]| cells.first().copied().unwrap_or(0x3ff);
+        let mut starts = 0u16;
+        for item in &plan.overrides {
+            starts |= first(&item.cells);
+        }
+        for head in &plan.heads {
+            for tail in &plan.strip {
+                let path: Vec<u16> = head.iter().chain(&tail.cells).copied().collect();
+                starts |= first(&path);
+            }
+        }
+        data.extend(starts.to_le_bytes());
         // Overrides first (every number reads them), then the prefix paths, then the pattern.
         data.push(u8::try_from(plan.overrides.len()).context("too many overrides")?);
         for item in &plan.overrides {

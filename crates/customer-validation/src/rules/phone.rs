@@ -71,7 +71,9 @@ fn scan(text: &str) -> Scan {
 
 /// How libphonenumber-js reads the numbers of one calling code: its main region's possible
 /// lengths, and its bytes in `PLAN_DATA` (generated, `phone_table.rs`), in three lists, each a
-/// count byte then its entries (bytes past the end read as 0: empty lists); a cell is an index
+/// count byte then its entries, after a mask of the digits (bit `d`: digit `d`) a national number
+/// must start with for any of them to match (bytes past the end read as 0: nothing matches,
+/// empty lists); a cell is an index
 /// into `MASKS`:
 /// - overrides (national numbers that select another region sharing the code): a byte of
 ///   `length | 0x80 when exact` (exact: equal to the cells, else starting with them), the
@@ -129,10 +131,11 @@ fn starts_with(digits: &[u8], cells: &[u8]) -> bool {
 const NATIONAL_MAX: usize = 17;
 
 impl Plan {
+    /// A reader past the plan's first-digits mask.
     fn reader(&self) -> Reader {
         Reader {
             data: self.data,
-            at: 0,
+            at: 2,
         }
     }
 
@@ -172,6 +175,14 @@ impl Plan {
     /// The national number of `rest` (the digits after the calling code), without its national
     /// prefix when libphonenumber strips it (written into `buffer`), and its possible lengths.
     fn national<'a>(&self, rest: &'a [u8], buffer: &'a mut [u8; 32]) -> (&'a [u8], u32) {
+        let first = rest.first().map_or(0, |digit| 1u16 << (digit - b'0'));
+        let starts = match self.data {
+            [low, high, ..] => u16::from_le_bytes([*low, *high]),
+            _ => 0,
+        };
+        if starts & first == 0 {
+            return (rest, self.lengths);
+        }
         let mut reader = self.reader();
         let rest_lengths = self.lengths_of(rest, &mut reader);
         let heads_count = reader.byte();
