@@ -306,6 +306,17 @@ async fn submit_with_errors_shows_them_all_and_focuses_the_first() {
         text.contains("Last name is required") && text.contains("Phone number is required"),
         "{text}"
     );
+    // A summary link focuses its field.
+    let link = form
+        .get(".signup-summary li:nth-child(2) a")
+        .unchecked_into::<HtmlElement>();
+    assert_eq!(
+        link.text_content().as_deref(),
+        Some("Phone number is required")
+    );
+    link.click();
+    settle().await;
+    assert_eq!(focused_name().as_deref(), Some("phone_number"));
     // Fixing everything empties the summary.
     form.type_into("last_name", "Lee").await;
     form.type_into("phone_number", "+1-555-123-4567").await;
