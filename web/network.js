@@ -111,8 +111,8 @@ async function solve(endpoint) {
     const bits = await crypto.subtle.deriveBits(parameters, key, keyLength * 8);
     return Array.from(new Uint8Array(bits), (byte) => byte.toString(16).padStart(2, '0')).join('');
   };
-  // Our proxy's counters are below 600: a million attempts means the challenge is not ours.
-  for (let counter = 0; counter < 1e6; counter += BATCH) {
+  // Our proxy's counters are below 600: many more attempts mean the challenge is not ours.
+  for (let counter = 0; counter < 5e3; counter += BATCH) {
     const keys = await Promise.all(Array.from({ length: BATCH }, (_, i) => derive(counter + i)));
     const found = keys.findIndex((key) => key.startsWith(keyPrefix));
     if (found >= 0) {
@@ -174,8 +174,9 @@ export async function send(endpoint, payload, key) {
       attempt--;
       continue;
     }
-    // A solution is spent by a create: the next one is solved meanwhile.
-    if (status == 201) proof(endpoint, true);
+    // A solution is spent by every answer past its check (the rules, the per-IP limit and the
+    // check itself come first): the next one is solved meanwhile.
+    if (![400, 403, 413, 415, 429].includes(status)) proof(endpoint, true);
     return { status, body };
   }
 }

@@ -287,6 +287,8 @@ pub fn SignupForm(
                     }
                     let message = match (status, get(&body, "message").as_string()) {
                         (429 | 500.., _) => options.text(Text::Unavailable),
+                        // Its proof of work refused twice: not the person's to read.
+                        (403, _) => options.text(Text::Failed),
                         (400 | 409, _) if Array::is_array(&errors) => options.text(Text::Summary),
                         (_, Some(message)) => message,
                         _ => options.text(Text::Failed),

@@ -62,7 +62,7 @@ fn proof_of_work(c: &mut Criterion) {
     c.bench_function("challenge/verify", |b| {
         b.iter(|| {
             runtime
-                .block_on(challenges.check(Some(&header), key))
+                .block_on(challenges.check(Some(&header), key, 1))
                 .expect("accepted")
         })
     });

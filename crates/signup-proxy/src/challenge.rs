@@ -169,7 +169,9 @@ impl Challenges {
         altcha::create_challenge(CreateChallengeOptions {
             algorithm: ALGORITHM.to_owned(),
             cost: self.config.cost.saturating_mul(level),
-            counter: Some(fastrand::u32(..ATTEMPTS)),
+            // The one secret of a deterministic challenge: from the system's secure generator
+            // (a UUID v4's random bits), so no solved challenge tells the next counter.
+            counter: Some(secure_u32() % ATTEMPTS),
             expires_at: Some(i64::try_from(expires).unwrap_or(i64::MAX)),
             hmac_signature_secret: Some(self.signature_secret.clone()),
             hmac_key_signature_secret: Some(self.key_secret.clone()),
@@ -177,12 +179,14 @@ impl Challenges {
         })
     }
 
-    /// Whether `header` holds a solution of one of our challenges, unexpired, and unused
-    /// except by the same create (`key`, the request's idempotency key). Records it as used.
+    /// Whether `header` holds a solution of one of our challenges, unexpired, at least as costly
+    /// as challenges at `level` are, and unused except by the same create (`key`, the request's
+    /// idempotency key). Records it as used.
     pub async fn check(
         &self,
         header: Option<&HeaderValue>,
         key: Option<uuid::Uuid>,
+        level: u32,
     ) -> Result<(), Refusal> {
         let header = header.ok_or(Refusal::Required)?;
         let payload = base64::engine::general_purpose::STANDARD
@@ -202,16 +206,15 @@ impl Challenges {
         if result.expired {
             return Err(Refusal::Expired);
         }
-        // Only our challenges carry our signature, and all of them a key signature: a
-        // challenge stripped of it would be checked by a full derivation.
-        let signed_key = payload.challenge.parameters.key_signature.is_some();
-        let (true, true, Some(signature)) = (
-            result.verified,
-            signed_key,
-            payload.challenge.signature.as_deref(),
-        ) else {
+        let (true, Some(signature)) = (result.verified, payload.challenge.signature.as_deref())
+        else {
             return Err(Refusal::Invalid);
         };
+        // Issued before the upstream budget ran low: cheaper than challenges are now, so it
+        // cannot be spent while the cost is raised (the widget fetches a new one).
+        if payload.challenge.parameters.cost < self.config.cost.saturating_mul(level) {
+            return Err(Refusal::Expired);
+        }
         let expires = payload
             .challenge
             .parameters
@@ -255,19 +258,25 @@ impl UsedSolutions {
     }
 
     /// Records `key` for `signature` until `expires`: `None` when it is new, else the key it
-    /// was first recorded with.
+    /// was first recorded with, in Redis or here (a solution this instance saw while Redis was
+    /// out counts as used too). What Redis recorded first is what this instance remembers.
     async fn record(&self, signature: &str, key: &str, expires: u64) -> Option<String> {
         let shared = match &self.store {
             Some(store) => store.record_once("solution", signature, key, expires).await,
             None => None,
         };
-        let local = self.record_here(signature, key, expires);
         match shared {
-            Some(shared) => shared,
-            None => local,
+            Some(Some(earlier)) => {
+                self.record_here(signature, &earlier, expires);
+                Some(earlier)
+            }
+            // New to Redis, or Redis out: what this instance saw decides.
+            _ => self.record_here(signature, key, expires),
         }
     }
 
+    /// Records `key` for `signature` here unless something is recorded already: `None` when it
+    /// is new, else what was there.
     fn record_here(&self, signature: &str, key: &str, expires: u64) -> Option<String> {
         let mut memory = self
             .memory
@@ -289,6 +298,12 @@ impl UsedSolutions {
     }
 }
 
+/// 32 bits from the system's secure random generator.
+fn secure_u32() -> u32 {
+    let bytes = *uuid::Uuid::new_v4().as_bytes();
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,7 +316,7 @@ mod tests {
         Challenges::new(config, b"base", Arc::new(UsedSolutions::new(None)))
     }
 
-    fn header(challenge: &Challenge) -> HeaderValue {
+    fn header_of(challenge: &Challenge) -> HeaderValue {
         let solution = altcha::solve_challenge(altcha::SolveChallengeOptions::new(challenge))
             .unwrap()
             .unwrap();
@@ -330,33 +345,43 @@ mod tests {
         let challenge = challenges.issue(4, now).unwrap();
         assert_eq!(challenge.parameters.cost, 40);
         assert_eq!(challenge.parameters.algorithm, ALGORITHM);
-        let header = header(&challenge);
+        let header = header_of(&challenge);
         let key = Some(uuid::Uuid::new_v4());
-        assert_eq!(challenges.check(Some(&header), key).await, Ok(()));
+        assert_eq!(challenges.check(Some(&header), key, 1).await, Ok(()));
         assert_eq!(
-            challenges.check(Some(&header), key).await,
+            challenges.check(Some(&header), key, 1).await,
             Ok(()),
             "a retry"
         );
         let other = Some(uuid::Uuid::new_v4());
         assert_eq!(
-            challenges.check(Some(&header), other).await,
+            challenges.check(Some(&header), other, 1).await,
             Err(Refusal::Used)
         );
         assert_eq!(
-            challenges.check(Some(&header), None).await,
+            challenges.check(Some(&header), None, 1).await,
             Err(Refusal::Used)
         );
+        // A cheaper challenge than the level asks for now is refused, unused.
+        let cheap = header_of(&challenges.issue(1, now).unwrap());
+        assert_eq!(
+            challenges.check(Some(&cheap), key, 4).await,
+            Err(Refusal::Expired)
+        );
+        assert_eq!(challenges.check(Some(&cheap), key, 1).await, Ok(()));
     }
 
     #[tokio::test]
     async fn refuses_what_is_missing_malformed_foreign_or_expired() {
         let challenges = challenges();
         let now = devdraft_api::rate_limit::now_unix();
-        assert_eq!(challenges.check(None, None).await, Err(Refusal::Required));
+        assert_eq!(
+            challenges.check(None, None, 1).await,
+            Err(Refusal::Required)
+        );
         let garbage = HeaderValue::from_static("not base64!");
         assert_eq!(
-            challenges.check(Some(&garbage), None).await,
+            challenges.check(Some(&garbage), None, 1).await,
             Err(Refusal::Invalid)
         );
         let foreign = Challenges::new(
@@ -367,14 +392,14 @@ mod tests {
             b"another deployment",
             Arc::new(UsedSolutions::new(None)),
         );
-        let theirs = header(&foreign.issue(1, now).unwrap());
+        let theirs = header_of(&foreign.issue(1, now).unwrap());
         assert_eq!(
-            challenges.check(Some(&theirs), None).await,
+            challenges.check(Some(&theirs), None, 1).await,
             Err(Refusal::Invalid)
         );
-        let expired = header(&challenges.issue(1, now - 600).unwrap());
+        let expired = header_of(&challenges.issue(1, now - 600).unwrap());
         assert_eq!(
-            challenges.check(Some(&expired), None).await,
+            challenges.check(Some(&expired), None, 1).await,
             Err(Refusal::Expired)
         );
     }

@@ -265,8 +265,8 @@ impl Proxy {
         Self::with_shared(config, shared)
     }
 
-    /// A proxy whose limits and metrics live in `shared`, which other workers (and, through
-    /// Redis, other instances) share.
+    /// A proxy whose limits, used challenge solutions and metrics live in `shared`, which other
+    /// workers (and, through Redis, other instances) share.
     pub fn with_shared(config: Config, shared: Shared) -> Result<Proxy, StartError> {
         let mut upstream = config.upstream.clone();
         upstream.observer = Some(Arc::clone(&shared.metrics) as Arc<dyn Observer>);

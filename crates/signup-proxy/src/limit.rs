@@ -2,8 +2,9 @@
 //! ([`MemoryRateLimiter`]), or in Redis when several instances must share them
 //! ([`RedisRateLimiter`]).
 //!
-//! Two limits use it: creates per client IP (`--rate-limit`) and creates sent upstream per
-//! Devdraft client key (`--upstream-budget`). Both count Devdraft's fixed one-minute windows,
+//! Two limits use it: creates (and, counted apart, proof-of-work challenges) per client IP
+//! (`--rate-limit`) and creates sent upstream per Devdraft client key (`--upstream-budget`),
+//! whose use so far also sets the challenges' cost. Both count Devdraft's fixed one-minute windows,
 //! aligned to the minute, so a window here is a window there.
 
 use std::{future::Future, pin::Pin, sync::Arc, time::Duration};

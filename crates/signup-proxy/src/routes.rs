@@ -219,13 +219,7 @@ async fn challenge(State(proxy): State<Shared>, request: Request) -> Response {
             return response;
         }
     }
-    let level = match &proxy.limits.budget {
-        Some(budget) => {
-            let spent = budget.spent(&proxy.config.upstream.client_key, now).await;
-            crate::challenge::level(spent, budget.per_minute())
-        }
-        None => 1,
-    };
+    let level = challenge_level(&proxy, now).await;
     // One key derivation at the challenge's cost: on the blocking pool, not a worker's loop.
     let issuer = Arc::clone(&proxy);
     let issued = tokio::task::spawn_blocking(move || {
@@ -240,13 +234,30 @@ async fn challenge(State(proxy): State<Shared>, request: Request) -> Response {
             proxy.metrics.challenge(level);
             Json(challenge).into_response()
         }
-        _ => {
-            tracing::error!("could not issue a challenge");
+        failed => {
+            let error = match failed {
+                Ok(Some(Err(error))) => error.to_string(),
+                Err(error) => error.to_string(),
+                _ => "no challenge configured".to_owned(),
+            };
+            tracing::error!(%error, "could not issue a challenge");
             error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Could not issue a challenge; retry in a moment",
             )
         }
+    }
+}
+
+/// The cost multiplier challenges have now: from the upstream budget's use in this window
+/// (1 without a budget).
+async fn challenge_level(proxy: &Proxy, now: u64) -> u32 {
+    match &proxy.limits.budget {
+        Some(budget) => {
+            let spent = budget.spent(&proxy.config.upstream.client_key, now).await;
+            crate::challenge::level(spent, budget.per_minute())
+        }
+        None => 1,
     }
 }
 
@@ -401,12 +412,14 @@ async fn answer(
         Err(errors) => return Answer::invalid(errors.as_slice(), &[]),
     };
     // After the rules: a person's mistake the form did not catch costs no solution.
-    if let Some(challenges) = &proxy.challenges
-        && let Err(refusal) = challenges
-            .check(headers.get(crate::challenge::HEADER), client_key)
+    if let Some(challenges) = &proxy.challenges {
+        let level = challenge_level(proxy, now_unix()).await;
+        if let Err(refusal) = challenges
+            .check(headers.get(crate::challenge::HEADER), client_key, level)
             .await
-    {
-        return Answer::refused(refusal);
+        {
+            return Answer::refused(refusal);
+        }
     }
     let request = CreateCustomerRequest::from_validated(&customer, proxy.config.phone_format);
     if proxy.audit.enabled() {

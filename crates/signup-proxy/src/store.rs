@@ -10,9 +10,11 @@
 //! So Redis trouble costs a create at most one timeout, and never its answer.
 //!
 //! Keys are `PREFIX:KIND:WINDOW:HASH`: HASH is the first 16 bytes of HMAC-SHA256 of what is
-//! counted (a client IP, the Devdraft client key) keyed with the deployment's secret, so no key
-//! holds an address or a credential, and keys expire a minute after their window ends. One
-//! check touches one key, hence one slot of a Redis Cluster.
+//! counted or recorded (a client IP, the Devdraft client key, a challenge's signature) keyed
+//! with the deployment's secret, so no key holds an address or a credential. Counts expire a
+//! minute after their window ends; a used solution (window 0, its value the idempotency key it
+//! came with, which is no secret) a minute after its challenge. One call touches one key,
+//! hence one slot of a Redis Cluster. Recording solutions needs Redis 7.0 (`SET NX GET`).
 
 use std::{
     fmt::Write as _,
@@ -164,9 +166,6 @@ impl RedisStore {
     /// in the window so far, this one included, or `None` when Redis is out of use or did not
     /// answer in time.
     pub async fn count_in_window(&self, kind: &str, id: &str, now_unix: u64) -> Option<u64> {
-        if !self.in_use() {
-            return None;
-        }
         let key = self.key(kind, id, window_start(now_unix));
         self.ask(self.count_at(&key, now_unix)).await
     }
@@ -206,7 +205,8 @@ impl RedisStore {
                 .arg("NX")
                 .arg("GET")
                 .arg("EXAT")
-                .arg(expire_at)
+                // Kept past the end for instances whose clocks run behind Redis's.
+                .arg(expire_at.saturating_add(KEY_GRACE))
                 .query_async::<Option<String>>(&mut connection)
                 .await
         })
@@ -245,7 +245,7 @@ impl RedisStore {
         Ok(count)
     }
 
-    /// The key of `id`'s count under `kind` in the window starting at `window`.
+    /// The key of `id` under `kind` in the window starting at `window` (0 for records).
     fn key(&self, kind: &str, id: &str, window: u64) -> String {
         let mut mac = self.hasher.clone();
         mac.update(kind.as_bytes());

@@ -27,16 +27,15 @@ use crate::setup::{self, LIBPHONENUMBER};
 
 /// The metadata file read, inside the package.
 ///
-/// Every metadata file of the package (`min`, `max`, `mobile`, `full`) carries the same
-/// `possible_lengths` for every region and for every non-geographic entity (`nonGeographic`:
-/// 800, 808, 870, ...); they differ only in the regular expressions for number types and
-/// digit-level validation, which this table does not use. `metadata.min.json` is the smallest
-/// and the one the package's own default `isPossiblePhoneNumber` runs on, so it is read here.
+/// `metadata.min.json` is the one the package's own default `isPossiblePhoneNumber` and
+/// `parsePhoneNumber` run on, so it is read here (the corpus checks the table against them).
 /// It holds national lengths only: libphonenumber-js drops libphonenumber's "local only" lengths.
 const METADATA_FILE: &str = "metadata.min.json";
 
 /// The metadata format this generator understands: in format 4 a region (or non-geographic
-/// entity) is an array whose item 0 is the calling code and item 3 the possible lengths.
+/// entity) is an array whose item 0 is the calling code, 2 the national number pattern, 3 the
+/// possible lengths, 5 the national prefix, 7 the prefix for parsing, 8 its transform rule, 10
+/// the leading digits and 11 the number types (`[pattern, lengths?]`).
 const METADATA_FORMAT: u64 = 4;
 
 /// The generated file, relative to the workspace root.
@@ -189,7 +188,7 @@ fn parse_code(code: &str) -> Result<u16> {
         .with_context(|| format!("calling code `{code}` is not in 1..=999"))
 }
 
-/// A string item of a region (`0` when absent).
+/// A string item of a region; `None` when absent (the metadata writes `0`) or empty.
 fn text(region: &Value, index: usize) -> Option<&str> {
     region
         .get(index)
@@ -236,7 +235,6 @@ fn plan(regions: &[&Value]) -> Result<Plan> {
             }
             None => None,
         };
-        strip = strips(&paths, groups, rule);
         full = strips(&paths, groups, rule);
         // Stored as heads times tails when the pattern is one (like Argentina's `0?(...15)?`):
         // checked to give the same paths, in the same order, with the same spans.
@@ -247,11 +245,11 @@ fn plan(regions: &[&Value]) -> Result<Plan> {
                 .all(|head| !head.anchored && head.groups.iter().all(Option::is_none))
         {
             let tails = strips(&rest, groups, rule);
-            let same = first.len() * tails.len() == strip.len()
+            let same = first.len() * tails.len() == full.len()
                 && first
                     .iter()
                     .flat_map(|head| tails.iter().map(move |tail| (head, tail)))
-                    .zip(&strip)
+                    .zip(&full)
                     .all(|((head, tail), whole)| {
                         let shift = head.cells.len();
                         let cells: Vec<u16> =
@@ -266,6 +264,9 @@ fn plan(regions: &[&Value]) -> Result<Plan> {
                 heads = first.into_iter().map(|head| head.cells).collect();
                 strip = tails;
             }
+        }
+        if strip.is_empty() {
+            strip = strips(&paths, groups, rule);
         }
     }
     // The national number pattern is asked only of a number a prefix path matches (does it
@@ -484,6 +485,11 @@ fn encode(plans: &BTreeMap<u16, Plan>) -> Result<Encoded> {
             .find(|strip| strip.from != strip.cells.len() || !strip.literal.is_empty())
             .map_or("", |strip| strip.literal.as_str());
         if !plan.strip.is_empty() {
+            // The national number is built in a 32-digit buffer from the literal and 19 digits.
+            ensure!(
+                literal.len() <= 4,
+                "transform literal {literal} is longer than 4 digits"
+            );
             data.push(small(literal.len(), "literal length")?);
             data.extend(literal.bytes());
             data.push(u8::try_from(plan.strip.len()).context("too many prefix paths")?);

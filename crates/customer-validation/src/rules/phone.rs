@@ -1,6 +1,9 @@
-//! `phone_number`: required, international format. The check is libphonenumber's
-//! `isPossibleNumber` (an assigned country calling code and a digit count possible for it), not
-//! a carrier-range check: the API documentation's own `+1-555-123-4567` must pass.
+//! `phone_number`: required, international format. The check is libphonenumber-js's
+//! `isPossiblePhoneNumber` (an assigned country calling code, then a national number of a
+//! length possible for its region, read without a national prefix where the library strips
+//! one), not a carrier-range check: the API documentation's own `+1-555-123-4567` must pass.
+//! The generated plans (`phone_table.rs`) say how each calling code is read; E.164 caps the
+//! result at 15 digits.
 
 use super::phone_table::{CODES, LENGTHS, MASKS, OFFSETS, PLAN_DATA};
 use crate::{Code, E164, Input, limits};
@@ -232,8 +235,8 @@ impl Plan {
         };
         let kept = rest.get(from..to).unwrap_or_default();
         let after = rest.get(len..).unwrap_or_default();
-        // At most 4 literal digits and the 19 digits a phone number can have: the buffer holds
-        // them all.
+        // A literal of at most 4 digits (the generator checks) and the 19 digits a phone number
+        // can have: the buffer holds them all.
         let mut total = 0;
         for (slot, &digit) in buffer
             .iter_mut()

@@ -244,24 +244,31 @@ fn expand_sequence(items: &[Item], groups: usize) -> Result<Vec<Path>> {
     let mut paths = vec![empty(groups)];
     for item in items {
         let once = expand_node(&item.node, groups)?;
+        let repeated = repeat(&once, item.min, item.max, groups)?;
         let mut next = Vec::new();
         for path in &paths {
-            // Greedy: the most repetitions first.
-            for count in (item.min..=item.max).rev() {
-                let mut repeated = vec![path.clone()];
-                for _ in 0..count {
-                    let mut longer = Vec::new();
-                    for start in &repeated {
-                        longer.extend(once.iter().filter_map(|one| concat(start, one)));
-                    }
-                    repeated = longer;
-                    ensure!(repeated.len() <= MAX_PATHS, "expands to too many paths");
-                }
-                next.extend(repeated);
-            }
+            next.extend(repeated.iter().filter_map(|more| concat(path, more)));
+            ensure!(next.len() <= MAX_PATHS, "expands to too many paths");
         }
-        ensure!(next.len() <= MAX_PATHS, "expands to too many paths");
         paths = next;
+    }
+    Ok(paths)
+}
+
+/// `once` repeated `min` to `max` times, greedily, in the order backtracking tries them: each
+/// first iteration's way followed by every way to go on (more iterations first), and only then
+/// stopping (`(?:a|ab){1,2}`: `a·a`, `a·ab`, `a`, `ab·a`, `ab·ab`, `ab`).
+fn repeat(once: &[Path], min: u32, max: u32, groups: usize) -> Result<Vec<Path>> {
+    let mut paths = Vec::new();
+    if max > 0 {
+        let rest = repeat(once, min.saturating_sub(1), max - 1, groups)?;
+        for first in once {
+            paths.extend(rest.iter().filter_map(|more| concat(first, more)));
+            ensure!(paths.len() <= MAX_PATHS, "expands to too many paths");
+        }
+    }
+    if min == 0 {
+        paths.push(empty(groups));
     }
     Ok(paths)
 }
@@ -319,6 +326,23 @@ mod tests {
         assert_eq!(paths[0].groups, [Some((1, 3)), Some((3, 5))]);
         assert_eq!(paths[2].groups, [None, None]);
         assert_eq!(paths[4].groups, [Some((2, 4)), Some((4, 5))]);
+    }
+
+    #[test]
+    fn repeats_alternatives_depth_first_as_backtracking_does() {
+        let (paths, _) = expand("(?:1|12){1,2}").unwrap();
+        let (one, two) = (1 << 1, 1 << 2);
+        assert_eq!(
+            cells(&paths),
+            [
+                vec![one, one],
+                vec![one, one, two],
+                vec![one],
+                vec![one, two, one],
+                vec![one, two, one, two],
+                vec![one, two],
+            ]
+        );
     }
 
     #[test]
