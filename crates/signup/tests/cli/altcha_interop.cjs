@@ -3,7 +3,7 @@
 // Usage: node altcha_interop.cjs TOOLS_DIR BASE_URL; prints the create's status and body.
 const { createRequire } = require('node:module');
 const [tools, base] = process.argv.slice(2);
-const library = createRequire(`${tools}/node_modules/`);
+const library = createRequire(`${require('node:path').resolve(tools)}/node_modules/`);
 const { solveChallenge } = library('altcha-lib');
 const { deriveKey } = library('altcha-lib/algorithms/pbkdf2');
 
