@@ -94,6 +94,21 @@ impl Setup {
             .unwrap()
     }
 
+    /// A browser's preflight of a create from a page of `origin` sending `headers`.
+    async fn preflight(&self, origin: &str, headers: &str) -> Response {
+        self.http
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/api/customers", self.proxy),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", headers)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Submits `body` from a page of `origin` (the browser's `Origin` header).
     async fn submit_with_origin(&self, origin: impl AsRef<str>, body: &Value) -> Response {
         self.post()
@@ -425,20 +440,8 @@ async fn allows_same_origin_and_listed_origins_and_refuses_others() {
     );
 
     let preflight = setup
-        .http
-        .request(
-            reqwest::Method::OPTIONS,
-            format!("{}/api/customers", setup.proxy),
-        )
-        .header("origin", "https://shop.example")
-        .header("access-control-request-method", "POST")
-        .header(
-            "access-control-request-headers",
-            "content-type, idempotency-key",
-        )
-        .send()
-        .await
-        .unwrap();
+        .preflight("https://shop.example", "content-type, idempotency-key")
+        .await;
     assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         preflight.headers()["access-control-allow-origin"],
@@ -987,18 +990,7 @@ async fn counts_challenges_and_refusals_by_the_per_ip_limit_under_the_origin_pol
         StatusCode::TOO_MANY_REQUESTS
     );
     // A browser on a listed origin may send the header.
-    let preflight = setup
-        .http
-        .request(
-            reqwest::Method::OPTIONS,
-            format!("{}/api/customers", setup.proxy),
-        )
-        .header("origin", "https://shop.example")
-        .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "x-altcha")
-        .send()
-        .await
-        .unwrap();
+    let preflight = setup.preflight("https://shop.example", "x-altcha").await;
     let allowed = preflight.headers()["access-control-allow-headers"]
         .to_str()
         .unwrap();
