@@ -113,6 +113,7 @@ struct Plan {
 
 /// One path of a national prefix: what it matches, and the national number it leaves:
 /// `literal`, then the matched digits `from..to`, then everything after the match.
+#[derive(Clone)]
 struct Strip {
     cells: Vec<u16>,
     anchored: bool,
@@ -266,7 +267,7 @@ fn plan(regions: &[&Value]) -> Result<Plan> {
             }
         }
         if strip.is_empty() {
-            strip = strips(&paths, groups, rule);
+            strip = full.clone();
         }
     }
     // The national number pattern is asked only of a number a prefix path matches (does it
