@@ -410,11 +410,7 @@ async fn under_budget_pressure_the_proof_of_work_costs_more_and_the_form_still_c
 
 /// Waits for the next one-minute window unless `needed` is left in this one.
 async fn wait_for_window(needed: Duration) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970");
-    let into = Duration::from_millis(u64::try_from(now.as_millis() % 60_000).unwrap_or(0));
-    let left = Duration::from_secs(60).saturating_sub(into);
+    let left = devdraft_api::rate_limit::until_next_window();
     if left < needed {
         tokio::time::sleep(left + Duration::from_millis(200)).await;
     }

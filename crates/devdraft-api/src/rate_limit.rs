@@ -5,7 +5,7 @@
 use std::{
     collections::HashMap,
     sync::Mutex,
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 /// The time in unix seconds, which every function here takes.
@@ -13,6 +13,15 @@ pub fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// How long, by the system clock, until the next one-minute window starts.
+pub fn until_next_window() -> Duration {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let into = Duration::from_millis(u64::try_from(now.as_millis() % 60_000).unwrap_or(0));
+    Duration::from_secs(60).saturating_sub(into)
 }
 
 /// The start of the one-minute window `now` falls in (unix seconds); it ends 60 s later.

@@ -1028,10 +1028,7 @@ async fn challenges_cost_more_as_the_upstream_budget_runs_low_and_recover() {
 
 /// Waits for the next one-minute window unless `needed` is left in this one.
 async fn wait_for_window(needed: Duration) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap();
-    let left = Duration::from_secs(60) - Duration::from_millis((now.as_millis() % 60_000) as u64);
+    let left = devdraft_api::rate_limit::until_next_window();
     if left < needed {
         tokio::time::sleep(left + Duration::from_millis(200)).await;
     }

@@ -93,12 +93,7 @@ pub fn stderr(output: &Output) -> String {
 /// Sleeps until the current one-minute window (Devdraft's, and the limiters') has at least
 /// `needed` left, so that a test's counts all fall in one window.
 pub fn wait_for_window(needed: std::time::Duration) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap();
-    let into_window =
-        std::time::Duration::from_millis(u64::try_from(now.as_millis() % 60_000).unwrap());
-    let left = std::time::Duration::from_secs(60) - into_window;
+    let left = devdraft_api::rate_limit::until_next_window();
     if left < needed {
         std::thread::sleep(left + std::time::Duration::from_millis(200));
     }
