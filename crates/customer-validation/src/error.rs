@@ -2,7 +2,27 @@
 
 use std::fmt;
 
-use crate::{Field, limits};
+use crate::{CustomerType, Field, Status, limits};
+
+/// The enums' values as their messages list them.
+const CUSTOMER_TYPES: [&str; CustomerType::ALL.len()] = {
+    let mut values = [""; CustomerType::ALL.len()];
+    let mut i = 0;
+    while i < values.len() {
+        values[i] = CustomerType::ALL[i].as_str();
+        i += 1;
+    }
+    values
+};
+const STATUSES: [&str; Status::ALL.len()] = {
+    let mut values = [""; Status::ALL.len()];
+    let mut i = 0;
+    while i < values.len() {
+        values[i] = Status::ALL[i].as_str();
+        i += 1;
+    }
+    values
+};
 
 /// Why a field failed, as a stable machine-readable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,15 +96,113 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// Every error the rules report, in field order and then code order: the keys a locale
+    /// pack translates.
+    pub const ALL: [FieldError; 20] = {
+        use Code::*;
+        use Field::*;
+        [
+            FieldError::new(Body, InvalidBody),
+            FieldError::new(FirstName, Required),
+            FieldError::new(FirstName, NotAString),
+            FieldError::new(FirstName, TooLong),
+            FieldError::new(FirstName, InvalidCharacters),
+            FieldError::new(LastName, Required),
+            FieldError::new(LastName, NotAString),
+            FieldError::new(LastName, TooLong),
+            FieldError::new(LastName, InvalidCharacters),
+            FieldError::new(PhoneNumber, Required),
+            FieldError::new(PhoneNumber, NotAString),
+            FieldError::new(PhoneNumber, TooLong),
+            FieldError::new(PhoneNumber, InvalidCharacters),
+            FieldError::new(PhoneNumber, MissingCountryCode),
+            FieldError::new(PhoneNumber, InvalidPhone),
+            FieldError::new(Email, NotAString),
+            FieldError::new(Email, TooLong),
+            FieldError::new(Email, InvalidEmail),
+            FieldError::new(CustomerType, InvalidEnum),
+            FieldError::new(Status, InvalidEnum),
+        ]
+    };
+
     pub(crate) const fn new(field: Field, code: Code) -> FieldError {
         FieldError { field, code }
     }
 
+    /// The key of this error's text in a locale pack or an embedder's messages:
+    /// `field.code` (`first_name.too_long`), or the code alone for the body.
+    pub fn key(self) -> String {
+        match self.field {
+            Field::Body => self.code.as_str().to_owned(),
+            field => format!("{}.{}", field.name(), self.code),
+        }
+    }
+
+    /// The number this error's message states: the field's length limit for
+    /// [`Code::TooLong`], written `{max}` in a translated message.
+    pub const fn limit(self) -> Option<usize> {
+        match (self.code, self.field) {
+            (Code::TooLong, Field::FirstName | Field::LastName) => Some(limits::NAME_MAX_CHARS),
+            (Code::TooLong, Field::PhoneNumber) => Some(limits::PHONE_MAX_CHARS),
+            (Code::TooLong, Field::Email) => Some(limits::EMAIL_MAX_CHARS),
+            _ => None,
+        }
+    }
+
+    /// The allowed values this error's message lists ([`Code::InvalidEnum`]), written
+    /// `{values}` in a translated message.
+    pub const fn values(self) -> Option<&'static [&'static str]> {
+        match (self.code, self.field) {
+            (Code::InvalidEnum, Field::CustomerType) => Some(&CUSTOMER_TYPES),
+            (Code::InvalidEnum, Field::Status) => Some(&STATUSES),
+            _ => None,
+        }
+    }
+
+    /// A translated message with its placeholders filled from the rules: `{max}` with
+    /// [`FieldError::limit`], `{values}` with [`FieldError::values`] (`, ` between them).
+    /// Anything else, other braces included, is kept as written.
+    ///
+    /// ```
+    /// use customer_validation::{Code, Field, FieldError};
+    ///
+    /// let error = FieldError::ALL[3];
+    /// assert_eq!((error.field, error.code), (Field::FirstName, Code::TooLong));
+    /// assert_eq!(error.fill("{max} caractères au plus"), "100 caractères au plus");
+    /// assert_eq!(error.fill("First name cannot exceed {max} characters"), error.message());
+    /// ```
+    pub fn fill(self, template: &str) -> String {
+        let mut text = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(start) = rest.find('{') {
+            text.push_str(&rest[..start]);
+            rest = &rest[start..];
+            if let (Some(after), Some(limit)) = (rest.strip_prefix("{max}"), self.limit()) {
+                text.push_str(&limit.to_string());
+                rest = after;
+            } else if let (Some(after), Some(values)) =
+                (rest.strip_prefix("{values}"), self.values())
+            {
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(", ");
+                    }
+                    text.push_str(value);
+                }
+                rest = after;
+            } else {
+                text.push('{');
+                rest = &rest[1..];
+            }
+        }
+        text.push_str(rest);
+        text
+    }
+
     /// The error whose message is `message`, if any: reads an API 400 body back into fields.
     pub fn from_message(message: &str) -> Option<FieldError> {
-        Field::ALL
+        FieldError::ALL
             .into_iter()
-            .flat_map(|field| Code::ALL.map(|code| FieldError { field, code }))
             .find(|error| error.message() == message)
     }
 

@@ -37,6 +37,7 @@ mod error;
 mod field;
 mod input;
 pub mod limits;
+pub mod locale;
 mod rules;
 #[cfg(feature = "serde")]
 mod ser;

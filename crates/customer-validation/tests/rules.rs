@@ -563,6 +563,102 @@ fn exposes_the_limits_forms_need() {
     );
 }
 
+#[test]
+fn lists_every_error_once_with_its_own_message_and_key() {
+    let mut keys = Vec::new();
+    for error in FieldError::ALL {
+        assert_eq!(FieldError::from_message(error.message()), Some(error));
+        keys.push(error.key());
+    }
+    assert_eq!(
+        keys[..4],
+        [
+            "invalid_body",
+            "first_name.required",
+            "first_name.not_a_string",
+            "first_name.too_long"
+        ]
+    );
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), FieldError::ALL.len());
+    // Every check table above produces only listed errors; so does the property test below.
+    for (field, value) in [
+        ("first_name", json!("")),
+        ("email", json!("x")),
+        ("status", json!("x")),
+    ] {
+        let body = json!({ field: value });
+        let raw = RawCustomer::deserialize_from(&body);
+        for error in validate(&raw).unwrap_err().iter() {
+            assert!(FieldError::ALL.contains(error), "{error:?}");
+        }
+    }
+}
+
+#[test]
+fn fills_placeholders_from_the_rules_never_from_the_text() {
+    for error in FieldError::ALL {
+        // The English message is its own template with the rules' numbers and values written in.
+        let mut template = error.message().to_owned();
+        if let Some(limit) = error.limit() {
+            assert!(template.contains(&limit.to_string()), "{error:?}");
+            template = template.replace(&limit.to_string(), "{max}");
+        }
+        if let Some(values) = error.values() {
+            template = template.replace(&values.join(", "), "{values}");
+            assert!(template.ends_with("{values}"), "{error:?}");
+        }
+        assert_eq!(error.fill(&template), error.message());
+    }
+    let too_long = FieldError::ALL[3];
+    assert_eq!(too_long.fill("{max}{max} {x} {max"), "100100 {x} {max");
+    assert_eq!(
+        too_long.fill("{values}"),
+        "{values}",
+        "a name lists no values"
+    );
+    let status = FieldError::ALL[19];
+    assert_eq!(
+        status.fill("Statut : {values}"),
+        "Statut : ACTIVE, BLACKLISTED, DEACTIVATED"
+    );
+    assert_eq!(status.fill("{max} é"), "{max} é", "a status has no limit");
+}
+
+#[test]
+fn resolves_locales_by_subtags_to_a_pack_or_english() {
+    use customer_validation::locale::{ENGLISH, PACKS, resolve};
+    for pack in PACKS {
+        assert_eq!(resolve([pack]), pack);
+        assert_eq!(resolve([pack.to_lowercase().as_str()]), pack);
+    }
+    for (candidates, expected) in [
+        (&["pt-BR"][..], "pt-BR"),
+        (&["pt"], "pt-BR"),
+        (&["pt-PT"], "pt-BR"),
+        (&["pt_br"], "pt-BR"),
+        (&["zh-Hans-CN"], "zh-CN"),
+        (&["ZH-cn"], "zh-CN"),
+        (&["fr-CA"], "fr"),
+        (&["de-CH-1996"], "de"),
+        (&["ar-EG"], "ar"),
+        (&["en-US"], ENGLISH),
+        (&["sv-SE", "nl-BE"], "nl"),
+        (&["sv", "en", "fr"], ENGLISH),
+        (&["", "  ", "*", "ja"], "ja"),
+        (&["tlh", "x-klingon"], ENGLISH),
+        (&["-", "fr-", "es"], "fr"),
+        (&[], ENGLISH),
+    ] {
+        assert_eq!(
+            resolve(candidates.iter().copied()),
+            expected,
+            "{candidates:?}"
+        );
+    }
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod properties {
     use super::*;
@@ -627,7 +723,10 @@ mod properties {
         #[test]
         fn never_panics_on_any_json_value(value in any_json()) {
             let raw = RawCustomer::deserialize_from(&value);
-            let _ = validate(&raw);
+            // Every error reported is one a locale pack translates.
+            for error in validate(&raw).err().iter().flatten() {
+                prop_assert!(FieldError::ALL.contains(error), "{error:?} is not in FieldError::ALL");
+            }
             // And the same from text, the way the proxy and the CLI read it.
             let text = serde_json::to_string(&value).unwrap();
             let raw: RawCustomer<'_> = serde_json::from_str(&text).unwrap();
