@@ -28,8 +28,15 @@ const stored = (name) => {
   }
 };
 
-/** The payload of a submission to `endpoint` that was not confirmed, if any. */
-export const pendingPayload = (endpoint) => stored(PAYLOAD(endpoint));
+/** Field `name` of the submission to `endpoint` that was not confirmed, or ''. */
+export function saved(endpoint, name) {
+  try {
+    const value = JSON.parse(stored(PAYLOAD(endpoint)))[name];
+    return typeof value == 'string' ? value : '';
+  } catch {
+    return '';
+  }
+}
 
 /** The key for `payload`: the remembered one when the payload is the same, else a new one. */
 export function keyFor(endpoint, payload) {
@@ -52,8 +59,14 @@ export function forget(endpoint) {
   } catch {}
 }
 
+/** `value[key]`, or undefined when `value` is null or undefined. */
+export const get = (value, key) => value?.[key];
+
 /** Focuses the element with this id (a summary link's target), if any. */
 export const focus = (id) => document.getElementById(id)?.focus();
+
+/** Focuses the first field of `form` marked invalid, after the updates queued now (microtasks). */
+export const focusInvalid = (form) => setTimeout(() => form.querySelector('[aria-invalid=true]')?.focus());
 
 /** A create's payload: a new one, a field set, its JSON text. */
 export const payload = () => ({});
@@ -63,6 +76,21 @@ export const json = (payload) => JSON.stringify(payload);
 /** Dispatches a bubbling, composed `name` event with `detail` on `target` (out of shadow roots). */
 export const dispatch = (target, name, detail) =>
   target.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, detail }));
+
+/**
+ * The text under `key` (else `fallback`) in the embedder's `messages`, else in the locale
+ * `pack`, with the rules' `max` (when not 0) and `values` (when given) for its placeholders.
+ */
+export function text(messages, pack, key, fallback, max, values) {
+  for (const texts of [messages, pack]) {
+    for (const name of [key, fallback]) {
+      const found = name && texts?.[name];
+      if (typeof found == 'string') {
+        return found.replaceAll('{max}', max || '{max}').replaceAll('{values}', values ?? '{values}');
+      }
+    }
+  }
+}
 
 /** A `customer-error` event's detail. */
 export const failure = (status, message, errors) => ({ status, message, errors });

@@ -3,12 +3,16 @@
 //   <customer-signup-form endpoint="https://signup.example.com/api/customers"></customer-signup-form>
 //
 // or `mount(element, options)`, which returns `{ ready, unmount() }`. Options (and the element's
-// attributes): `endpoint`, `status`, `consent` (the consent checkbox's text) and `messages` (an
-// object, or JSON in the attribute, of replacement texts keyed `field.code`, `code` or one of the
-// form's own keys). The form dispatches bubbling, composed `customer-created` and
+// attributes): `endpoint`, `status`, `consent` (the consent checkbox's text; empty or `true`: the
+// default text), `locale` (a BCP 47 tag; else the `lang` of the nearest ancestor, then of the
+// document, then the browser's languages) and `messages` (an object, or JSON in the attribute, of
+// replacement texts keyed `field.code`, `code` or one of the form's own keys, which win over the
+// locale's). A locale other than English loads its pack, `locales/TAG.json` beside this file,
+// once per page; without it the form speaks English. The form dispatches bubbling, composed `customer-created` and
 // `customer-error` events. No inline script or style: it runs under a strict CSP that allows
 // this origin and `wasm-unsafe-eval`.
 import init, { mount as mountForm } from './pkg/signup-form.js';
+import { locale } from './locale.js';
 
 const here = import.meta.url;
 const ready = init({ module_or_path: new URL('pkg/signup-form_bg.wasm', here) });
@@ -23,19 +27,41 @@ function addStyles() {
   document.head.append(link);
 }
 
+/** Locale packs by tag, each fetched once per page: a promise of its texts, or of nothing. */
+const packs = new Map();
+const pack = (tag) => {
+  if (!packs.has(tag)) {
+    const url = new URL(`locales/${tag}.json`, here);
+    packs.set(tag, fetch(url).then((response) => (response.ok ? response.json() : undefined)).catch(() => undefined));
+  }
+  return packs.get(tag);
+};
+
 /**
  * Renders the registration form into `element`.
  * @param {HTMLElement} element
- * @param {{endpoint?: string, status?: string, consent?: string, messages?: Record<string, string>}} [options]
+ * @param {{endpoint?: string, status?: string, consent?: string | boolean, locale?: string, messages?: Record<string, string>}} [options]
  * @returns {{ready: Promise<void>, unmount(): void}}
  */
 export function mount(element, options = {}) {
   let handle;
   let unmounted = false;
   addStyles();
-  const mounted = ready.then(() => {
+  const mounted = ready.then(async () => {
+    const tag = locale(
+      options.locale
+        ? [options.locale]
+        : [element.closest('[lang]')?.lang || document.documentElement.lang].filter(Boolean).concat(navigator.languages ?? []),
+    );
+    const texts = tag != 'en' && (await pack(tag));
     if (unmounted) return;
-    handle = mountForm(element, options);
+    handle = mountForm(element, texts ? { ...options, pack: texts } : options);
+    const form = element.querySelector('form');
+    if (texts && form) {
+      form.lang = tag;
+      // A right-to-left pack turns the form unless the page chose a direction around it.
+      if (texts.dir == 'rtl' && !element.closest('[dir]')) form.dir = 'rtl';
+    }
     // For embedders' and our own timing: when the form became interactive.
     performance.mark('signup-form:ready');
   });
@@ -52,7 +78,7 @@ export function mount(element, options = {}) {
   };
 }
 
-const ATTRIBUTES = ['endpoint', 'status', 'consent', 'messages'];
+const ATTRIBUTES = ['endpoint', 'status', 'consent', 'locale', 'messages'];
 
 /** `<customer-signup-form>`: the form, with its options read from attributes. */
 class CustomerSignupForm extends HTMLElement {

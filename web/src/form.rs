@@ -5,14 +5,14 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use customer_validation::{
     CustomerType, Field, Input, RawCustomer, limits, validate, validate_field,
 };
-use js_sys::{Array, JSON};
+use js_sys::Array;
 use leptos::{ev, html, prelude::*, task::spawn_local};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::{
     get,
     options::{Options, Text},
-    submit::{Outcome, forget, key_for, pending_payload, proof, solved, submit},
+    submit::{Outcome, forget, key_for, proof, saved, solved, submit},
 };
 
 /// How a text field looks: its label, input type, autofill hint and length limit.
@@ -69,17 +69,15 @@ struct FieldState {
     touched: RwSignal<bool>,
     /// What the server said about the value (empty: nothing), until the user edits it.
     server: RwSignal<String>,
-    node: NodeRef<html::Input>,
 }
 
 impl FieldState {
-    fn new(field: Field) -> FieldState {
+    fn new(field: Field, value: String) -> FieldState {
         FieldState {
             field,
-            value: RwSignal::new(String::new()),
+            value: RwSignal::new(value),
             touched: RwSignal::new(false),
             server: RwSignal::new(String::new()),
-            node: NodeRef::new(),
         }
     }
 
@@ -118,11 +116,12 @@ pub fn SignupForm(
 ) -> impl IntoView {
     let options = StoredValue::new_local(options);
     let id = format!("signup-{}", INSTANCES.fetch_add(1, Ordering::Relaxed));
-    let fields = TEXT_FIELDS.map(|spec| FieldState::new(spec.field));
+    // A submission a reload interrupted comes back as it was, so submitting again reuses its key.
+    let endpoint = options.read_value().endpoint().to_owned();
+    let fields = TEXT_FIELDS.map(|spec| FieldState::new(spec.field, saved(&endpoint, spec.field)));
     let email = fields[3];
-    let customer_type = RwSignal::new(CustomerType::default().as_str().to_owned());
+    let customer_type = RwSignal::new(saved(&endpoint, Field::CustomerType));
     let consent_given = RwSignal::new(false);
-    let consent_error = RwSignal::new(false);
     // Errors the form cannot show at a field (an embedder's invalid status, a server message
     // about the body), listed in the summary.
     let general_errors = RwSignal::new(Vec::<String>::new());
@@ -131,24 +130,12 @@ pub fn SignupForm(
     let status_text = RwSignal::new(String::new());
     let alert_text = RwSignal::new(String::new());
     let form_ref = NodeRef::<html::Form>::new();
-    let consent_ref = NodeRef::<html::Input>::new();
-
-    // A submission a reload interrupted comes back as it was, so submitting again reuses its key.
-    if let Some(payload) = pending_payload(options.read_value().endpoint())
-        && let Ok(saved) = JSON::parse(&payload)
-    {
-        for state in fields {
-            if let Some(text) = get(&saved, state.field.name()).as_string() {
-                state.value.set(text);
-            }
-        }
-        if let Some(text) = get(&saved, Field::CustomerType.name()).as_string() {
-            customer_type.set(text);
-        }
-    }
 
     let consent_shown =
         move || options.read_value().consent.is_some() && !email.value.read().trim().is_empty();
+    // Derived, never stored: clearing the email after a failed submit hides the checkbox and
+    // its error together.
+    let consent_error = move || submitted.get() && consent_shown() && !consent_given.get();
 
     let dispatch = move |name: &str, detail: &JsValue| {
         if let Some(form) = form_ref.get_untracked() {
@@ -164,19 +151,10 @@ pub fn SignupForm(
         );
     };
 
+    // Once the checks' render effects have run: the first field marked invalid, in page order.
     let focus_first_error = move || {
-        for state in fields {
-            if state.error(&options.read_value()).is_some() {
-                if let Some(input) = state.node.get_untracked() {
-                    let _ = input.focus();
-                }
-                return;
-            }
-        }
-        if consent_error.get_untracked()
-            && let Some(input) = consent_ref.get_untracked()
-        {
-            let _ = input.focus();
+        if let Some(form) = form_ref.get_untracked() {
+            crate::submit::focus_invalid(&form);
         }
     };
 
@@ -220,8 +198,7 @@ pub fn SignupForm(
                 .collect(),
         );
         drop(options_now);
-        consent_error.set(consent_shown() && !consent_given.get_untracked());
-        if errors.is_some() || consent_error.get_untracked() {
+        if errors.is_some() || untrack(consent_error) {
             focus_first_error();
             return;
         }
@@ -324,7 +301,7 @@ pub fn SignupForm(
                 Some((format!("{id}-{}", state.field.name()), message))
             })
             .collect();
-        if consent_error.get() {
+        if consent_error() {
             items.push((format!("{id}-consent"), options.text(Text::ConsentRequired)));
         }
         items.extend(
@@ -378,7 +355,6 @@ pub fn SignupForm(
                         required=spec.field != Field::Email
                         aria-invalid=move || if error().is_some() { "true" } else { "false" }
                         aria-describedby=described_by
-                        node_ref=state.node
                         prop:value=move || state.value.get()
                         on:input=move |event| {
                             state.value.set(event_target_value(&event));
@@ -408,7 +384,7 @@ pub fn SignupForm(
             on:submit=on_submit
         >
             <div class="signup-summary" role="alert" hidden=move || !summary_shown()>
-                <p class="signup-summary-title">{move || options.read_value().text(Text::Summary)}</p>
+                <p class="signup-summary-title">{options.read_value().text(Text::Summary)}</p>
                 <ul>
                     {move || {
                         summary()
@@ -443,7 +419,7 @@ pub fn SignupForm(
                 >
                     {CustomerType::ALL
                         .iter()
-                        .map(|kind| view! { <option value=kind.as_str()>{kind.as_str()}</option> })
+                        .map(|kind| view! { <option value=kind.as_str()>{options.read_value().type_label(*kind)}</option> })
                         .collect_view()}
                 </select>
             </div>
@@ -454,25 +430,20 @@ pub fn SignupForm(
                             type="checkbox"
                             name="consent"
                             id=consent_id.clone()
-                            node_ref=consent_ref
-                            aria-invalid=move || if consent_error.get() { "true" } else { "false" }
+                            aria-invalid=move || if consent_error() { "true" } else { "false" }
                             aria-describedby={
                                 let consent_error_id = consent_error_id.clone();
-                                move || consent_error.get().then(|| consent_error_id.clone())
+                                move || consent_error().then(|| consent_error_id.clone())
                             }
                             prop:checked=move || consent_given.get()
                             on:change=move |event| {
-                                let checked = event_target_checked(&event);
-                                consent_given.set(checked);
-                                if checked {
-                                    consent_error.set(false);
-                                }
+                                consent_given.set(event_target_checked(&event));
                             }
                         />
-                        {options.read_value().consent.clone()}
+                        {options.read_value().consent_text()}
                     </label>
                     <span class="signup-error" id=consent_error_id.clone()>
-                        {move || consent_error.get().then(|| options.read_value().text(Text::ConsentRequired))}
+                        {move || consent_error().then(|| options.read_value().text(Text::ConsentRequired))}
                     </span>
                 </div>
             })}

@@ -21,11 +21,8 @@ mod submit;
 pub use crate::{
     embed::{Handle, mount},
     form::SignupForm,
-    options::{Options, Text},
+    options::{Options, SERVER_KEYS, Text},
 };
 
 /// A property of a JavaScript object (`undefined` when it is not there or `value` is no object).
-pub(crate) fn get(value: &wasm_bindgen::JsValue, key: &str) -> wasm_bindgen::JsValue {
-    js_sys::Reflect::get(value, &wasm_bindgen::JsValue::from_str(key))
-        .unwrap_or(wasm_bindgen::JsValue::UNDEFINED)
-}
+pub(crate) use crate::submit::get;

@@ -1,10 +1,10 @@
 //! What an embedder can set: where to submit, the hidden status, the consent checkbox and the
-//! wording of every message.
+//! wording of every message, and the locale pack `signup-form.js` loaded for the visitor.
 
-use customer_validation::{Field, FieldError};
+use customer_validation::{Code, CustomerType, Field, FieldError};
 use wasm_bindgen::JsValue;
 
-use crate::get;
+use crate::{get, submit::text};
 
 /// Where submissions go unless the embedder says otherwise: the proxy's create route.
 const DEFAULT_ENDPOINT: &str = "/api/customers";
@@ -16,12 +16,18 @@ pub struct Options {
     pub endpoint: Option<String>,
     /// A `status` to send with every customer; the form shows no control for it.
     pub status: Option<String>,
-    /// The text of the consent checkbox shown once an email is entered; no checkbox when unset.
+    /// The text of the consent checkbox shown once an email is entered (empty: the default,
+    /// [`Text::Consent`]); no checkbox when unset.
     pub consent: Option<String>,
     /// Replacement texts, a JavaScript object of strings: for a rule, keyed by `field.code`
     /// (`first_name.required`) or by code alone (`required`); for the form's own words, by
-    /// the keys of [`Text`]. Read when a text is needed, never copied.
+    /// the keys of [`Text`]; for a customer type's option, `type.VALUE`. A rule's text may
+    /// say `{max}` and `{values}`, filled from the rules. Read when a text is needed, never
+    /// copied.
     pub messages: JsValue,
+    /// The texts of a locale pack (`locales/TAG.json`, the same keys as `messages`), which
+    /// `messages` override. `signup-form.js` loads it, and sets the form's `lang` and `dir`.
+    pub pack: JsValue,
 }
 
 /// The form's own words, each replaceable through [`Options::messages`] under its key.
@@ -59,9 +65,36 @@ pub enum Text {
     Unavailable,
     /// Anything else the server refused.
     Failed,
+    /// The consent checkbox's text when the embedder asks for the checkbox without wording it.
+    Consent,
 }
 
+/// Codes the proxy sends that the rules do not report, as a pack keys them; their English is
+/// the proxy's own message.
+pub const SERVER_KEYS: [&str; 1] = ["email.duplicate_email"];
+
 impl Text {
+    /// Every text, in the order a pack lists them.
+    pub const ALL: [Text; 17] = [
+        Text::FirstName,
+        Text::LastName,
+        Text::Phone,
+        Text::PhoneHint,
+        Text::Email,
+        Text::CustomerType,
+        Text::Consent,
+        Text::ConsentRequired,
+        Text::Submit,
+        Text::Submitting,
+        Text::Verifying,
+        Text::Summary,
+        Text::Success,
+        Text::Network,
+        Text::Origin,
+        Text::Unavailable,
+        Text::Failed,
+    ];
+
     /// The key an embedder uses to replace this text.
     pub const fn key(self) -> &'static str {
         match self {
@@ -81,6 +114,7 @@ impl Text {
             Text::Origin => "origin_refused",
             Text::Unavailable => "unavailable",
             Text::Failed => "failed",
+            Text::Consent => "consent",
         }
     }
 
@@ -107,6 +141,9 @@ impl Text {
                 "The registration service is busy or unavailable. Please try again in a moment."
             }
             Text::Failed => "Registration failed. Please try again later.",
+            Text::Consent => {
+                "I agree that my email address is stored to contact me about my account."
+            }
         }
     }
 }
@@ -120,11 +157,17 @@ impl Options {
                 .as_string()
                 .filter(|value| !value.trim().is_empty())
         };
+        let consent = get(value, "consent");
         Options {
             endpoint: string("endpoint"),
             status: string("status"),
-            consent: string("consent"),
+            // `consent: true`, or the attribute without a value: the checkbox with its default text.
+            consent: match consent.as_bool() {
+                Some(true) => Some(String::new()),
+                _ => consent.as_string(),
+            },
             messages: get(value, "messages"),
+            pack: get(value, "pack"),
         }
     }
 
@@ -133,36 +176,60 @@ impl Options {
         self.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT)
     }
 
+    /// The text under `key` in the embedder's messages, else in the pack.
     fn lookup(&self, key: &str) -> Option<String> {
-        if !self.messages.is_object() {
-            return None;
-        }
-        get(&self.messages, key).as_string()
+        text(&self.messages, &self.pack, key, None, 0, None)
     }
 
-    /// One of the form's own texts, as the embedder worded it.
+    /// One of the form's own texts, as the embedder or the pack words it.
     pub fn text(&self, text: Text) -> String {
         self.lookup(text.key())
             .unwrap_or_else(|| text.default_text().to_owned())
     }
 
+    /// A customer type's option label (`type.Individual`); the API's value when none is given.
+    pub fn type_label(&self, kind: CustomerType) -> String {
+        let mut key = String::from("type.");
+        key.push_str(kind.as_str());
+        self.lookup(&key)
+            .unwrap_or_else(|| kind.as_str().to_owned())
+    }
+
+    /// The consent checkbox's text, when the form has one.
+    pub fn consent_text(&self) -> Option<String> {
+        let consent = self.consent.as_deref()?;
+        Some(if consent.trim().is_empty() {
+            self.text(Text::Consent)
+        } else {
+            consent.to_owned()
+        })
+    }
+
     /// The message for a failed rule: the embedder's for `field.code`, else for `code`, else
-    /// the rules' own.
+    /// the pack's, else the rules' own.
     pub fn message(&self, error: FieldError) -> String {
         self.message_for(error.field, error.code.as_str())
             .unwrap_or_else(|| error.message().to_owned())
     }
 
-    /// The embedder's message for a code the server sent (which may be one the rules do not
-    /// know, like `duplicate_email`).
+    /// The embedder's (or pack's) text for a code the server sent (which may be one the rules
+    /// do not know, like `duplicate_email`); for a rule's code, `{max}` and `{values}` filled
+    /// from the rules.
     pub fn message_for(&self, field: Field, code: &str) -> Option<String> {
-        if !self.messages.is_object() {
-            return None;
-        }
-        let mut specific = String::with_capacity(field.name().len() + 1 + code.len());
-        specific.push_str(field.name());
-        specific.push('.');
-        specific.push_str(code);
-        self.lookup(&specific).or_else(|| self.lookup(code))
+        let error = Code::ALL
+            .into_iter()
+            .find(|known| known.as_str() == code)
+            .map(|code| FieldError { field, code });
+        let mut key = String::from(field.name());
+        key.push('.');
+        key.push_str(code);
+        text(
+            &self.messages,
+            &self.pack,
+            &key,
+            Some(code),
+            error.and_then(FieldError::limit).unwrap_or_default() as u32,
+            error.and_then(FieldError::values),
+        )
     }
 }

@@ -2,11 +2,10 @@
 //! payload kept in sessionStorage until the customer exists, a proof of work, and bounded
 //! retries of what may succeed later.
 
+use customer_validation::{CustomerType, Field};
 use js_sys::Promise;
 use wasm_bindgen::{JsValue, prelude::wasm_bindgen};
 use wasm_bindgen_futures::JsFuture;
-
-use crate::get;
 
 #[wasm_bindgen(module = "/network.js")]
 extern "C" {
@@ -16,16 +15,22 @@ extern "C" {
     pub fn solved(endpoint: &str) -> bool;
     /// Posts with retries: a promise of `{status, body, refused}`.
     fn send(endpoint: &str, payload: &str, key: &str) -> Promise;
-    /// The payload of a submission to `endpoint` a reload interrupted, if any.
-    #[wasm_bindgen(js_name = pendingPayload)]
-    pub fn pending_payload(endpoint: &str) -> Option<String>;
+    /// Field `name` of the submission to `endpoint` a reload interrupted (empty: none).
+    #[wasm_bindgen(js_name = saved)]
+    fn saved_text(endpoint: &str, name: &str) -> String;
     /// The idempotency key for `payload`: the one kept for it, else a new one, kept.
     #[wasm_bindgen(js_name = keyFor)]
     pub fn key_for(endpoint: &str, payload: &str) -> String;
     /// Forgets the pending submission to `endpoint`.
     pub fn forget(endpoint: &str);
+    /// `value[key]`: `undefined` when it is not there or `value` is no object.
+    pub fn get(value: &JsValue, key: &str) -> JsValue;
     /// Focuses the element with this id, if any.
     pub fn focus(id: &str);
+    /// Focuses the first element of `form` marked `aria-invalid="true"`, once the render
+    /// effects queued now have run.
+    #[wasm_bindgen(js_name = focusInvalid)]
+    pub fn focus_invalid(form: &JsValue);
     /// A new, empty create payload.
     pub fn payload() -> JsValue;
     /// Sets the payload's field `name` to `value`.
@@ -34,8 +39,28 @@ extern "C" {
     pub fn json(payload: &JsValue) -> String;
     /// Dispatches a bubbling, composed `name` event with `detail` on `target`.
     pub fn dispatch(target: &JsValue, name: &str, detail: &JsValue);
+    /// The text under `key` (else `fallback`) in `messages`, else in `pack`, its `{max}`
+    /// (when `max` is not 0) and `{values}` (when given) filled.
+    pub fn text(
+        messages: &JsValue,
+        pack: &JsValue,
+        key: &str,
+        fallback: Option<&str>,
+        max: u32,
+        values: Option<&str>,
+    ) -> Option<String>;
     /// A `customer-error` event's detail: `{status, message, errors}`.
     pub fn failure(status: u16, message: &str, errors: &JsValue) -> JsValue;
+}
+
+/// The value `field` had in the submission to `endpoint` a reload interrupted, so submitting
+/// again reuses its key: empty when there is none, the default for the customer type.
+pub fn saved(endpoint: &str, field: Field) -> String {
+    let text = saved_text(endpoint, field.name());
+    if text.is_empty() && field == Field::CustomerType {
+        return CustomerType::default().as_str().to_owned();
+    }
+    text
 }
 
 /// How a submission ended.

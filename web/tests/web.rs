@@ -1,5 +1,6 @@
 //! The form in headless Chromium: what it renders, its live checks and their ARIA wiring, the
-//! embedder's messages, and what a submission does when the server does not create anything.
+//! embedder's messages and locale packs, the choice of a pack (`locale.js`), and what a
+//! submission does when the server does not create anything.
 //! `cargo test -p signup-form --target wasm32-unknown-unknown`; the whole path through the
 //! proxy is the end-to-end suite's (`tests/`).
 #![cfg(target_arch = "wasm32")]
@@ -11,6 +12,20 @@ use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
 use web_sys::{Element, Event, HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/locale.js")]
+extern "C" {
+    /// The pack `signup-form.js` loads for these candidate tags (`en`: none).
+    fn locale(candidates: Vec<JsValue>) -> String;
+    /// The packs `locale.js` offers.
+    #[wasm_bindgen(thread_local_v2, js_name = PACKS)]
+    static PACKS: js_sys::Array;
+}
+
+/// The French pack, as `signup-form.js` hands it to the form.
+fn french() -> JsValue {
+    js_sys::JSON::parse(include_str!("../locales/fr.json")).unwrap()
+}
 
 /// A mounted form in its own container.
 struct Form {
@@ -96,11 +111,13 @@ impl Form {
         settle().await;
     }
 
+    /// Submits, and waits past the focus move that follows a refused submit (a timer).
     async fn submit(&self) {
         self.get("button[type=submit]")
             .unchecked_into::<HtmlElement>()
             .click();
         settle().await;
+        sleep(0).await;
     }
 }
 
@@ -285,6 +302,111 @@ async fn embedder_messages_replace_the_defaults_per_field_code_or_code() {
 }
 
 #[test]
+fn chooses_a_pack_by_subtags_and_falls_back_to_english() {
+    let choose = |candidates: &[&str]| {
+        locale(
+            candidates
+                .iter()
+                .map(|tag| JsValue::from_str(tag))
+                .collect(),
+        )
+    };
+    for pack in PACKS.with(|packs| packs.to_vec()) {
+        let pack = pack.as_string().unwrap();
+        assert_eq!(choose(&[&pack]), pack);
+        assert_eq!(choose(&[&pack.to_uppercase()]), pack);
+    }
+    for (candidates, expected) in [
+        (&["pt-BR"][..], "pt-BR"),
+        (&["pt"], "pt-BR"),
+        (&["pt-PT"], "pt-BR"),
+        (&["pt_br"], "pt-BR"),
+        (&["zh-Hans-CN"], "zh-CN"),
+        (&["fr-CA"], "fr"),
+        (&["de-CH-1996"], "de"),
+        (&["ar-EG"], "ar"),
+        (&["en-US"], "en"),
+        (&["en-US", "fr"], "en"),
+        (&["sv-SE", "nl-BE"], "nl"),
+        (&["", " ", "*", "ja"], "ja"),
+        (&["tlh", "x-klingon"], "en"),
+        (&[], "en"),
+    ] {
+        assert_eq!(choose(candidates), expected, "{candidates:?}");
+    }
+}
+
+#[test]
+async fn a_pack_translates_the_form_and_the_embedders_messages_win() {
+    let form = Form::mount(&[
+        ("pack", french()),
+        (
+            "messages",
+            messages(&[
+                ("last_name.required", "Nom, s’il vous plaît"),
+                ("invalid_phone", "Numéro ?"),
+            ]),
+        ),
+    ])
+    .await;
+    let id = form.input("first_name").id();
+    let label = |id: &str| {
+        form.get(&format!("label[for='{id}']"))
+            .text_content()
+            .unwrap()
+    };
+    assert_eq!(label(&id), "Prénom");
+    assert_eq!(
+        form.get("option[value='Small Business']")
+            .text_content()
+            .unwrap(),
+        "Petite entreprise"
+    );
+    assert_eq!(
+        form.get("button[type=submit]").text_content().unwrap(),
+        "S’inscrire"
+    );
+    // The pack's rule messages, the limit filled in from the rules.
+    form.type_into("first_name", &"A".repeat(101)).await;
+    form.blur("first_name").await;
+    assert_eq!(
+        form.error_of("first_name").as_deref(),
+        Some("Le prénom ne peut pas dépasser 100 caractères")
+    );
+    // The embedder's, by `field.code` and by code alone, beat the pack.
+    form.blur("last_name").await;
+    assert_eq!(
+        form.error_of("last_name").as_deref(),
+        Some("Nom, s’il vous plaît")
+    );
+    form.type_into("phone_number", "+1 555").await;
+    form.blur("phone_number").await;
+    assert_eq!(form.error_of("phone_number").as_deref(), Some("Numéro ?"));
+    form.submit().await;
+    assert_eq!(
+        form.get(".signup-summary-title").text_content().unwrap(),
+        "Veuillez corriger les points suivants\u{a0}:"
+    );
+}
+
+#[test]
+async fn texts_a_pack_lacks_stay_english() {
+    let form = Form::mount(&[("pack", messages(&[("label.first_name", "Prénom")]))]).await;
+    let id = form.input("last_name").id();
+    assert_eq!(
+        form.get(&format!("label[for='{id}']"))
+            .text_content()
+            .unwrap(),
+        "Last name"
+    );
+    form.blur("first_name").await;
+    assert_eq!(
+        form.error_of("first_name").as_deref(),
+        Some("First name is required")
+    );
+}
+
+#[test]
 async fn submit_with_errors_shows_them_all_and_focuses_the_first() {
     let form = Form::mount(&[]).await;
     form.type_into("first_name", "Ann").await;
@@ -341,6 +463,44 @@ async fn consent_checkbox_appears_with_an_email_and_is_required() {
     form.submit().await;
     assert_eq!(form.attr("[name=consent]", "aria-invalid").unwrap(), "true");
     assert_eq!(focused_name().as_deref(), Some("consent"));
+}
+
+#[test]
+async fn clearing_the_email_after_a_failed_submit_drops_the_consent_error_with_its_checkbox() {
+    let form = Form::mount(&[("consent", JsValue::TRUE)]).await;
+    form.fill_required().await;
+    form.type_into("email", "ann@example.com").await;
+    // `consent: true`: the checkbox with the default text.
+    assert!(
+        form.get("[name=consent]")
+            .parent_element()
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .contains("I agree that my email address is stored")
+    );
+    form.submit().await;
+    let summary = || form.get(".signup-summary").text_content().unwrap();
+    assert!(summary().contains("Please agree"), "{}", summary());
+    assert_eq!(form.attr("[name=consent]", "aria-invalid").unwrap(), "true");
+    // No email, no checkbox: and no error about it, nor a link to it.
+    form.type_into("email", "").await;
+    assert!(form.find("[name=consent]").is_none());
+    assert!(!summary().contains("Please agree"), "{}", summary());
+    assert!(form.find("a[href$='-consent']").is_none());
+    assert!(form.get(".signup-summary").has_attribute("hidden"));
+    // Back again, unticked: the error is back, as the state says.
+    form.type_into("email", "ann@example.com").await;
+    assert!(summary().contains("Please agree"), "{}", summary());
+    form.get("[name=consent]")
+        .unchecked_into::<HtmlElement>()
+        .click();
+    settle().await;
+    assert!(!summary().contains("Please agree"), "{}", summary());
+    assert_eq!(
+        form.attr("[name=consent]", "aria-invalid").unwrap(),
+        "false"
+    );
 }
 
 #[test]

@@ -2,27 +2,19 @@
 
 use std::fmt;
 
-use crate::{CustomerType, Field, Status, limits};
+use crate::{Field, limits};
 
-/// The enums' values as their messages list them.
-const CUSTOMER_TYPES: [&str; CustomerType::ALL.len()] = {
-    let mut values = [""; CustomerType::ALL.len()];
-    let mut i = 0;
-    while i < values.len() {
-        values[i] = CustomerType::ALL[i].as_str();
-        i += 1;
-    }
-    values
-};
-const STATUSES: [&str; Status::ALL.len()] = {
-    let mut values = [""; Status::ALL.len()];
-    let mut i = 0;
-    while i < values.len() {
-        values[i] = Status::ALL[i].as_str();
-        i += 1;
-    }
-    values
-};
+/// The enums' values as their messages list them (a test checks them against the enums).
+macro_rules! customer_types {
+    () => {
+        "Individual, Startup, Small Business, Medium Business, Enterprise, Non-Profit, Government"
+    };
+}
+macro_rules! statuses {
+    () => {
+        "ACTIVE, BLACKLISTED, DEACTIVATED"
+    };
+}
 
 /// Why a field failed, as a stable machine-readable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,7 +121,9 @@ impl FieldError {
         FieldError { field, code }
     }
 
-    /// The key of this error's text in a locale pack or an embedder's messages:
+    /// The key of this error's text in a locale pack or an embedder's messages (whose
+    /// placeholders `{max}` and `{values}` stand for [`FieldError::limit`] and
+    /// [`FieldError::values`]):
     /// `field.code` (`first_name.too_long`), or the code alone for the body.
     pub fn key(self) -> String {
         match self.field {
@@ -149,54 +143,14 @@ impl FieldError {
         }
     }
 
-    /// The allowed values this error's message lists ([`Code::InvalidEnum`]), written
-    /// `{values}` in a translated message.
-    pub const fn values(self) -> Option<&'static [&'static str]> {
+    /// The allowed values this error's message lists ([`Code::InvalidEnum`]), as it lists them,
+    /// written `{values}` in a translated message.
+    pub const fn values(self) -> Option<&'static str> {
         match (self.code, self.field) {
-            (Code::InvalidEnum, Field::CustomerType) => Some(&CUSTOMER_TYPES),
-            (Code::InvalidEnum, Field::Status) => Some(&STATUSES),
+            (Code::InvalidEnum, Field::CustomerType) => Some(customer_types!()),
+            (Code::InvalidEnum, Field::Status) => Some(statuses!()),
             _ => None,
         }
-    }
-
-    /// A translated message with its placeholders filled from the rules: `{max}` with
-    /// [`FieldError::limit`], `{values}` with [`FieldError::values`] (`, ` between them).
-    /// Anything else, other braces included, is kept as written.
-    ///
-    /// ```
-    /// use customer_validation::{Code, Field, FieldError};
-    ///
-    /// let error = FieldError::ALL[3];
-    /// assert_eq!((error.field, error.code), (Field::FirstName, Code::TooLong));
-    /// assert_eq!(error.fill("{max} caractères au plus"), "100 caractères au plus");
-    /// assert_eq!(error.fill("First name cannot exceed {max} characters"), error.message());
-    /// ```
-    pub fn fill(self, template: &str) -> String {
-        let mut text = String::with_capacity(template.len());
-        let mut rest = template;
-        while let Some(start) = rest.find('{') {
-            text.push_str(&rest[..start]);
-            rest = &rest[start..];
-            if let (Some(after), Some(limit)) = (rest.strip_prefix("{max}"), self.limit()) {
-                text.push_str(&limit.to_string());
-                rest = after;
-            } else if let (Some(after), Some(values)) =
-                (rest.strip_prefix("{values}"), self.values())
-            {
-                for (i, value) in values.iter().enumerate() {
-                    if i > 0 {
-                        text.push_str(", ");
-                    }
-                    text.push_str(value);
-                }
-                rest = after;
-            } else {
-                text.push('{');
-                rest = &rest[1..];
-            }
-        }
-        text.push_str(rest);
-        text
     }
 
     /// The error whose message is `message`, if any: reads an API 400 body back into fields.
@@ -233,9 +187,9 @@ impl FieldError {
             (Email, TooLong) => "Email cannot exceed 255 characters",
             (Email, InvalidEmail) => "Please provide a valid email address",
             (CustomerType, InvalidEnum) => {
-                "Customer type must be one of: Individual, Startup, Small Business, Medium Business, Enterprise, Non-Profit, Government"
+                concat!("Customer type must be one of: ", customer_types!())
             }
-            (Status, InvalidEnum) => "Status must be one of: ACTIVE, BLACKLISTED, DEACTIVATED",
+            (Status, InvalidEnum) => concat!("Status must be one of: ", statuses!()),
             // The rules never build any other pair; a body error is the only one left.
             _ => "Request body must be a JSON object",
         }

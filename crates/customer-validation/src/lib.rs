@@ -37,7 +37,6 @@ mod error;
 mod field;
 mod input;
 pub mod limits;
-pub mod locale;
 mod rules;
 #[cfg(feature = "serde")]
 mod ser;

@@ -23,6 +23,7 @@ pub(crate) fn dist(sh: &Shell) -> Result<()> {
         .env("PATH", path)
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
         .run()?;
+    strip_unused_classes(sh, "dist/pkg/signup-form.js")?;
     let esbuild = format!("{}/esbuild", setup::ESBUILD.bin_dir());
     // es2022: private class fields and static blocks, as every browser with WebAssembly
     // reference types has them.
@@ -36,9 +37,62 @@ pub(crate) fn dist(sh: &Shell) -> Result<()> {
         "{esbuild} dist/signup-form.css --minify --log-level=warning --allow-overwrite --outfile=dist/signup-form.css"
     )
     .run()?;
-    // The glue and its snippets (`network.js`) now live in the bundle.
+    // The glue, its snippets (`network.js`) and `locale.js` now live in the bundle.
     sh.remove_path("dist/pkg/signup-form.js")?;
+    sh.remove_path("dist/locale.js")?;
     sh.remove_path("dist/pkg/snippets")?;
+    Ok(())
+}
+
+/// The wasm-bindgen classes of `wasm-streams`, which Leptos's `server_fn` links and the widget
+/// never uses: their wasm exports are removed by wasm-opt (`--remove-exports`, `index.html`),
+/// but their JavaScript wrappers stay, kept alive by side effects (`Symbol.dispose`, the
+/// finalization registries) that no bundler may drop.
+const UNUSED_CLASSES: [&str; 3] = [
+    "IntoUnderlyingByteSource",
+    "IntoUnderlyingSink",
+    "IntoUnderlyingSource",
+];
+
+/// Removes [`UNUSED_CLASSES`] from the wasm-bindgen glue at `path`: each class, its
+/// `Symbol.dispose` line and its finalization registry. Fails when the glue does not have
+/// them in that shape (a new wasm-bindgen), so a change is never silent.
+fn strip_unused_classes(sh: &Shell, path: &str) -> Result<()> {
+    let glue = sh.read_file(path)?;
+    let mut kept = String::with_capacity(glue.len());
+    let mut removed = 0;
+    let mut skip_until: Option<String> = None;
+    for line in glue.lines() {
+        if let Some(end) = &skip_until {
+            if line.starts_with(end.as_str()) || (end == ";" && line.ends_with(';')) {
+                skip_until = None;
+            }
+            continue;
+        }
+        if let Some(name) = UNUSED_CLASSES
+            .iter()
+            .find(|name| line.starts_with(&format!("export class {name} {{")))
+        {
+            skip_until = Some(format!("if (Symbol.dispose) {name}.prototype"));
+            removed += 1;
+            continue;
+        }
+        if UNUSED_CLASSES
+            .iter()
+            .any(|name| line.starts_with(&format!("const {name}Finalization = ")))
+        {
+            skip_until = Some(";".to_owned());
+            removed += 1;
+            continue;
+        }
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    anyhow::ensure!(
+        removed == 2 * UNUSED_CLASSES.len() && skip_until.is_none(),
+        "{path}: expected the wasm-bindgen glue to hold {UNUSED_CLASSES:?} and their registries; update xtask's strip_unused_classes"
+    );
+    sh.write_file(path, kept)?;
     Ok(())
 }
 
