@@ -703,6 +703,8 @@ async fn serves_static_files_with_security_headers() {
 async fn serves_widget_files_to_any_origin_but_keeps_the_api_guarded() {
     let dir = temp("static-cors");
     std::fs::write(dir.join("signup-form.js"), "export {};").unwrap();
+    std::fs::create_dir_all(dir.join("locales")).unwrap();
+    std::fs::write(dir.join("locales/fr.json"), r#"{"submit": "S’inscrire"}"#).unwrap();
     let setup = setup("static-cors-proxy", |_, config| {
         config.static_dir = Some(dir.clone())
     })
@@ -717,6 +719,30 @@ async fn serves_widget_files_to_any_origin_but_keeps_the_api_guarded() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    // So are its locale packs, kept by the browser for an hour; a missing one is not kept.
+    let response = setup
+        .http
+        .get(format!("{}/locales/fr.json", setup.proxy))
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert_eq!(response.headers()["cache-control"], "public, max-age=3600");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert!(response.headers().contains_key("last-modified"));
+    assert_eq!(response.text().await.unwrap(), r#"{"submit": "S’inscrire"}"#);
+    let response = setup
+        .http
+        .get(format!("{}/locales/xx.json", setup.proxy))
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert!(!response.headers().contains_key("cache-control"));
     // The API still refuses that origin, which is not in --allow-origin.
     let response = setup
         .submit_with_origin("https://shop.example", &customer(1))
