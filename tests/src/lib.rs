@@ -125,6 +125,8 @@ pub struct Options<'a> {
     pub allow_origin: Option<&'a str>,
     /// More `signup serve` flags.
     pub proxy_flags: &'a [&'a str],
+    /// What the proxy serves instead of `dist/` (a changed copy of it).
+    pub static_dir: Option<&'a Path>,
 }
 
 impl<'a> Options<'a> {
@@ -133,6 +135,20 @@ impl<'a> Options<'a> {
         Options {
             faults: Some(faults),
             ..Options::default()
+        }
+    }
+}
+
+/// A new browser session from the WebDriver server at `url`, asked again for up to 30 s: a
+/// driver still starting, or busy closing the last session (WebKitWebDriver under load), refuses
+/// the connection for a moment.
+async fn session(url: &str, caps: &Capabilities) -> WebDriverResult<WebDriver> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match WebDriver::new(url, caps.clone()).await {
+            Ok(driver) => return Ok(driver),
+            Err(error) if Instant::now() > deadline => return Err(error),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
 }
@@ -175,7 +191,7 @@ impl Stack {
             emulator_args.extend(["--faults", faults]);
         }
         let (emulator_process, emulator) = start(&emulator_args, &[]);
-        let dist = dist();
+        let dist = options.static_dir.map_or_else(dist, Path::to_path_buf);
         let dist = dist.to_str().expect("utf-8 path");
         let mut proxy_args = vec![
             "serve",
@@ -202,16 +218,9 @@ impl Stack {
         let mut processes = engine.start_driver(driver_port);
         let caps = engine.capabilities();
         let url = format!("http://127.0.0.1:{driver_port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let driver = loop {
-            match WebDriver::new(&url, caps.clone()).await {
-                Ok(driver) => break driver,
-                Err(error) if Instant::now() > deadline => {
-                    panic!("[{engine}] no browser session: {error}")
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        };
+        let driver = session(&url, &caps)
+            .await
+            .unwrap_or_else(|error| panic!("[{engine}] no browser session: {error}"));
         processes.extend([proxy_process, emulator_process]);
         Stack {
             emulator,
@@ -270,7 +279,7 @@ impl Stack {
     /// serves one session at a time).
     pub async fn first_visit_ready_ms(&self) -> Result<f64, Failure> {
         let url = format!("http://127.0.0.1:{}", self.driver_port);
-        let driver = WebDriver::new(&url, self.engine.capabilities()).await?;
+        let driver = session(&url, &self.engine.capabilities()).await?;
         let page = SignupPage {
             driver: driver.clone(),
         };
@@ -669,16 +678,44 @@ impl SignupPage {
             .expect("attribute")
     }
 
-    /// Waits until the status region says something, and returns it.
+    /// Waits until the status region says how the submission ended, and returns it.
     pub async fn wait_for_status(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let status = self.wait_for_text(".signup-status").await;
-            // Said while the proof of work is still being solved: not the outcome yet.
-            if status != "Securing your registration…" {
-                return status;
+            // While the form is busy the status may say that the proof of work is still being
+            // solved (in whatever language): not the outcome yet. Both read at once.
+            let status = self
+                .eval(
+                    "const form = document.querySelector('form');
+                     return form && form.getAttribute('aria-busy') == 'false'
+                       ? form.querySelector('.signup-status').textContent : '';",
+                    vec![],
+                )
+                .await
+                .expect("status");
+            if let Some(status) = status.as_str().filter(|status| !status.is_empty()) {
+                return status.to_owned();
             }
+            assert!(Instant::now() < deadline, "the status stayed empty");
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+
+    /// The URLs this page fetched (resource timing) that contain `part`.
+    pub async fn fetched(&self, part: &str) -> Vec<String> {
+        let urls = self
+            .eval(
+                "return performance.getEntriesByType('resource').map((entry) => entry.name)
+                   .filter((name) => name.includes(arguments[0]));",
+                vec![json!(part)],
+            )
+            .await
+            .expect("resource timing");
+        urls.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|url| url.as_str().map(str::to_owned))
+            .collect()
     }
 
     /// Waits until the alert region says something, and returns it.

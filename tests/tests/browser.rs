@@ -32,6 +32,11 @@ async fn registering_creates_one_normalized_customer_and_says_so() {
                     "timing: [{engine}] form interactive {first:?} ms after navigation start \
                      (fresh browser), {repeat:?} ms (repeat visit)"
                 );
+                let packs = page.fetched("/locales/").await;
+                ensure!(
+                    packs.is_empty(),
+                    "an English page fetches no pack: {packs:?}"
+                );
                 page.fill(&ANN).await;
                 let started = Instant::now();
                 let status = page.submit_for_status().await;
@@ -498,6 +503,184 @@ async fn the_mount_api_renders_a_form_with_its_options_and_unmounts_it() {
                 Ok(())
             })
             .await;
+    }
+}
+
+// --- Languages -------------------------------------------------------------------------------
+
+/// A locale pack as the widget ships it (`web/locales/TAG.json`).
+fn pack(tag: &str) -> Value {
+    let path = root().join(format!("web/locales/{tag}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("pack")).expect("pack JSON")
+}
+
+/// The text of the label of field `name`.
+async fn label_of(page: &e2e::SignupPage, name: &str) -> WebDriverResult<String> {
+    let id = page.attr_of(name, "id").await.unwrap_or_default();
+    page.wait_for(&format!("label[for='{id}']"))
+        .await
+        .text()
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_french_page_on_another_origin_gets_the_french_form_and_registers() {
+    let french = pack("fr");
+    for engine in Engine::selected() {
+        let page = StaticPage::bind();
+        let options = Options {
+            allow_origin: Some(&page.origin),
+            ..Options::default()
+        };
+        let stack = Stack::start(engine, "locale-fr", options).await;
+        let html = std::fs::read_to_string(root().join("web/embed-example.html")).expect("example");
+        let origin = page.serve(
+            html.replace("http://127.0.0.1:8080", &stack.proxy)
+                .replace(r#"<html lang="en">"#, r#"<html lang="fr">"#),
+        );
+        stack
+            .check(async {
+                let page = stack.open_url(&format!("{origin}/")).await;
+                let label = label_of(&page, "first_name").await?;
+                ensure!(label == french["label.first_name"], "French label: {label}");
+                page.submit().await;
+                page.wait_for(".signup-summary:not([hidden])").await;
+                for (field, key) in [
+                    ("first_name", "first_name.required"),
+                    ("phone_number", "phone_number.required"),
+                ] {
+                    let error = page.error_of(field).await;
+                    ensure!(
+                        error == french[key],
+                        "{field}: the French rule message, got {error}"
+                    );
+                }
+                let lang = page.wait_for("form").await.attr("lang").await?;
+                ensure!(
+                    lang.as_deref() == Some("fr"),
+                    "the form says its language: {lang:?}"
+                );
+                // Resolved from signup-form.js's own URL (the proxy's), not the page's.
+                let fetched = page.fetched("/locales/").await;
+                ensure!(
+                    fetched == [format!("{}/locales/fr.json", stack.proxy)],
+                    "one pack, from the widget's origin: {fetched:?}"
+                );
+                page.fill(&ANN).await;
+                let status = page.submit_for_status().await;
+                // The page's own `messages` win over the pack.
+                ensure!(
+                    status.contains("Example Shop"),
+                    "the page's success text: {status}"
+                );
+                ensure!(stack.customers_settled(1).await.len() == 1, "one customer");
+                Ok(())
+            })
+            .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_arabic_form_reads_right_to_left_with_no_accessibility_violation() {
+    let arabic = pack("ar");
+    for engine in Engine::selected() {
+        let page = StaticPage::bind();
+        let options = Options {
+            allow_origin: Some(&page.origin),
+            ..Options::default()
+        };
+        let stack = Stack::start(engine, "locale-ar", options).await;
+        let html = std::fs::read_to_string(root().join("web/embed-example.html")).expect("example");
+        let origin = page.serve(html.replace("http://127.0.0.1:8080", &stack.proxy).replace(
+            "<customer-signup-form",
+            r#"<customer-signup-form locale="ar-EG""#,
+        ));
+        stack
+            .check(async {
+                let page = stack.open_url(&format!("{origin}/")).await;
+                let label = label_of(&page, "last_name").await?;
+                ensure!(label == arabic["label.last_name"], "Arabic label: {label}");
+                let form = page.wait_for("form").await;
+                let (lang, dir) = (form.attr("lang").await?, form.attr("dir").await?);
+                ensure!(
+                    lang.as_deref() == Some("ar") && dir.as_deref() == Some("rtl"),
+                    "lang {lang:?}, dir {dir:?}"
+                );
+                let direction = page
+                    .eval(
+                        "return getComputedStyle(arguments[0]).direction;",
+                        vec![form.to_json()?],
+                    )
+                    .await?;
+                ensure!(direction == "rtl", "laid out right to left: {direction}");
+                let empty = page.accessibility_violations().await;
+                ensure!(empty.is_empty(), "empty form: {empty:#?}");
+                page.type_into("email", "not-an-email").await;
+                page.submit().await;
+                page.wait_for(".signup-summary:not([hidden])").await;
+                let error = page.error_of("email").await;
+                ensure!(
+                    error == arabic["email.invalid_email"],
+                    "Arabic message: {error}"
+                );
+                let errors = page.accessibility_violations().await;
+                ensure!(errors.is_empty(), "with every error shown: {errors:#?}");
+                Ok(())
+            })
+            .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pack_that_does_not_load_leaves_an_english_form_that_registers() {
+    // The widget's files without their packs, on a French page: the pack answers 404.
+    let dir = std::env::temp_dir().join(format!("signup-e2e-no-packs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&e2e::dist(), &dir);
+    std::fs::remove_dir_all(dir.join("locales")).expect("remove the packs");
+    let index = std::fs::read_to_string(dir.join("index.html")).expect("index");
+    std::fs::write(
+        dir.join("index.html"),
+        index.replace(r#"<html lang="en">"#, r#"<html lang="fr">"#),
+    )
+    .expect("French page");
+    for engine in Engine::selected() {
+        let options = Options {
+            static_dir: Some(&dir),
+            ..Options::default()
+        };
+        let stack = Stack::start(engine, "locale-missing", options).await;
+        stack
+            .check(async {
+                let page = stack.open().await;
+                let label = label_of(&page, "first_name").await?;
+                ensure!(label == "First name", "English: {label}");
+                let fetched = page.fetched("/locales/fr.json").await;
+                ensure!(fetched.len() == 1, "the pack was asked for: {fetched:?}");
+                page.fill(&ANN).await;
+                let status = page.submit_for_status().await;
+                ensure!(
+                    status.contains("registered"),
+                    "English confirmation: {status}"
+                );
+                ensure!(stack.customers_settled(1).await.len() == 1, "one customer");
+                Ok(())
+            })
+            .await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Copies a directory tree.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
     }
 }
 
