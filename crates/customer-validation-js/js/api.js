@@ -4,6 +4,7 @@
 // and from tables generated from the Rust crate (tables.js).
 
 import { TABLES } from './tables.js';
+import { locale, PACKS } from './locale.js';
 
 const API_FIELDS = ['first_name', 'last_name', 'phone_number', 'email', 'customer_type', 'status'];
 const { fields: fieldNames, codes, messages, customerTypes, statuses } = TABLES;
@@ -16,6 +17,33 @@ export const CUSTOMER_TYPES = Object.freeze([...customerTypes]);
 export const STATUSES = Object.freeze([...statuses]);
 /** The longest value of each text field, in characters (for `maxlength`). */
 export const LIMITS = Object.freeze({ first_name: nameMax, last_name: nameMax, phone_number: phoneMax, email: emailMax });
+/** The languages of the messages: English (built in), then the locale packs. */
+export const LOCALES = Object.freeze(['en', ...PACKS]);
+
+/** The rules' values for a translated message's placeholders, by field name. */
+const VALUES = { customer_type: customerTypes.join(', '), status: statuses.join(', ') };
+
+/** The pack tag `options.locale` (a tag, or a list best first) resolves to; `en` for none. */
+export const localeOf = (options) => {
+  const asked = options?.locale;
+  return asked === undefined ? 'en' : locale(typeof asked == 'string' ? [asked] : asked);
+};
+
+/**
+ * The texts `options` asks for: its `messages`, then the pack of its `locale` (from
+ * `packOf(tag)`, which throws when that pack cannot be had); undefined for plain English.
+ */
+function textsOf(options, packOf) {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object') throw new TypeError('expected an options object: { messages?, locale? }');
+  const tag = localeOf(options);
+  const pack = tag === 'en' ? undefined : packOf(tag);
+  const { messages } = options;
+  if (messages !== undefined && (messages === null || typeof messages !== 'object')) {
+    throw new TypeError('options.messages: expected an object of texts keyed `field.code` or `code`');
+  }
+  return messages === undefined && pack === undefined ? undefined : [messages, pack];
+}
 
 /** The JSON type of a value as the wasm module encodes it (see `Kind` in src/lib.rs). */
 function kindOf(value) {
@@ -29,8 +57,11 @@ function kindOf(value) {
   }
 }
 
-/** Builds the public API over the wasm-bindgen glue `glue`, once it is initialized. */
-export function makeApi(glue) {
+/**
+ * Builds the public API over the wasm-bindgen glue `glue`, once it is initialized; `packOf(tag)`
+ * gives a locale pack's texts (or throws why it cannot).
+ */
+export function makeApi(glue, packOf) {
   const codeCount = codes.length;
   const memory = glue.wasmMemory();
   const outAddress = glue.outAddress();
@@ -90,21 +121,34 @@ export function makeApi(glue) {
     return p - at;
   }
 
-  function error(field, code) {
-    return {
-      field: fieldNames[field],
-      code: codes[code - 1],
-      message: messages[field * codeCount + code - 1],
-    };
+  /**
+   * One failed field. With `texts` (an embedder's messages, then a pack) its message is the
+   * first of: the messages' `field.code`, their `code`, the pack's; `{max}` and `{values}`
+   * filled from the rules.
+   */
+  function error(field, code, texts) {
+    const name = fieldNames[field];
+    const codeName = codes[code - 1];
+    let message = messages[field * codeCount + code - 1];
+    if (texts !== undefined) {
+      const key = name ? `${name}.${codeName}` : codeName;
+      for (const found of [texts[0]?.[key], texts[0]?.[codeName], texts[1]?.[key]]) {
+        if (typeof found === 'string') {
+          message = found.replaceAll('{max}', LIMITS[name] ?? '{max}').replaceAll('{values}', VALUES[name] ?? '{values}');
+          break;
+        }
+      }
+    }
+    return { field: name, code: codeName, message };
   }
 
-  function invalid(packed) {
+  function invalid(packed, texts) {
     const errors = [];
     const list = [];
     for (let field = 0; field < fieldNames.length; field++) {
       const code = (packed >>> (4 * field)) & 15;
       if (code !== 0) {
-        const e = error(field, code);
+        const e = error(field, code, texts);
         errors.push(e);
         list.push(e.message);
       }
@@ -112,9 +156,10 @@ export function makeApi(glue) {
     return { valid: false, errors, messages: list };
   }
 
-  function validateCustomer(record) {
+  function validateCustomer(record, options) {
+    const texts = textsOf(options, packOf);
     const body = kindOf(record);
-    if (body !== 6) return invalid(glue.validateInput(body, 0, 0, 0, 0, 0, 0, 0));
+    if (body !== 6) return invalid(glue.validateInput(body, 0, 0, 0, 0, 0, 0, 0), texts);
     // Unrolled on purpose: this is the hot path of every caller.
     const a = record.first_name, b = record.last_name, c = record.phone_number;
     const d = record.email, e = record.customer_type, f = record.status;
@@ -126,7 +171,7 @@ export function makeApi(glue) {
     const la = put(sa, 0), lb = put(sb, la), lc = put(sc, la + lb);
     const ld = put(sd, la + lb + lc), le = put(se, la + lb + lc + ld), lf = put(sf, la + lb + lc + ld + le);
     const errors = glue.validateInput(6, kinds, la, lb, lc, ld, le, lf);
-    if (errors !== 0) return invalid(errors);
+    if (errors !== 0) return invalid(errors, texts);
     // A view is emptied when the module's memory grows.
     if (out.length === 0) out = new Float64Array(memory.buffer, outAddress, 12);
     const value = {
@@ -144,14 +189,15 @@ export function makeApi(glue) {
     return { valid: true, value, errors: [], messages: [] };
   }
 
-  function validateField(field, value) {
+  function validateField(field, value, options) {
+    const texts = textsOf(options, packOf);
     const index = fieldIndex.get(field);
     if (index === undefined) {
       throw new Error(`validateField: unknown field ${JSON.stringify(String(field))}; expected one of ${API_FIELDS.join(', ')}`);
     }
     const kind = kindOf(value);
     const code = glue.checkField(index, kind, kind === 2 ? value : '');
-    return code === 0 ? null : error(index, code);
+    return code === 0 ? null : error(index, code, texts);
   }
 
   function normalizePhone(text) {
@@ -162,11 +208,11 @@ export function makeApi(glue) {
     return digits === 0 ? null : '+' + digits;
   }
 
-  function validateMany(records) {
+  function validateMany(records, options) {
     if (!Array.isArray(records)) {
       throw new TypeError('validateMany: expected an array of records');
     }
-    return records.map(validateCustomer);
+    return records.map((record) => validateCustomer(record, options));
   }
 
   return Object.freeze({ validateCustomer, validateField, normalizePhone, validateMany });

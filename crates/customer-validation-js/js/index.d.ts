@@ -55,24 +55,54 @@ export type Report =
       value?: undefined;
       /** Every failed field, in field order, at most one per field. */
       errors: FieldError[];
-      /** The `message` array of the API's 400 body for the same input. */
+      /** The `message` array of the API's 400 body for the same input (in the language asked for). */
       messages: string[];
     };
 
 /** The fields `validateField` checks. */
 export type ApiField = Exclude<Field, ''>;
 
+/** A language of the messages: English (built in) or a locale pack. */
+export type Locale = 'en' | 'ar' | 'de' | 'es' | 'fr' | 'it' | 'ja' | 'nl' | 'pl' | 'pt-BR' | 'tr' | 'zh-CN';
+
+/**
+ * The wording of the messages. Without options they are the API's English.
+ *
+ * A message is the first of: `messages[field.code]` (`first_name.required`),
+ * `messages[code]` (`required`), the locale pack's, English. A text may say `{max}` (the field's
+ * limit) and `{values}` (the allowed values), filled from the rules.
+ */
+export interface TextOptions {
+  /** Your own texts, keyed `field.code` or `code`; they win over the locale's. */
+  messages?: Readonly<Record<string, string>>;
+  /**
+   * A BCP 47 tag, or several best first (`navigator.languages`): the first whose fallback chain
+   * (`pt-PT` → `pt` → English) reaches a language of `LOCALES`. Node reads the pack itself;
+   * the browser build needs `await loadLocale(locale)` first, and throws otherwise.
+   */
+  locale?: string | readonly string[];
+}
+
 /** Checks a whole create-customer body (any value: a non-object is reported, not thrown). */
-export function validateCustomer(input: unknown): Report;
+export function validateCustomer(input: unknown, options?: TextOptions): Report;
 
 /** Checks one field as a form does while the user types: `null` when it passes. Throws on an unknown field name. */
-export function validateField(field: ApiField, value: unknown): FieldError | null;
+export function validateField(field: ApiField, value: unknown, options?: TextOptions): FieldError | null;
+
+/**
+ * Loads the pack `locale` resolves to (browser: fetched once from the package's `locales/`;
+ * Node: read from disk) and resolves to its language. Rejects when the pack cannot be loaded.
+ */
+export function loadLocale(locale: string | readonly string[]): Promise<Locale>;
+
+/** The languages of the messages: English, then the packs (the same as the widget's). */
+export const LOCALES: readonly Locale[];
 
 /** The E.164 form of a valid phone number (`+1 (555) 123-4567` → `+15551234567`), else `null`. Throws on a non-string. */
 export function normalizePhone(text: string): string | null;
 
 /** `validateCustomer` over an array. Throws on a non-array. */
-export function validateMany(records: readonly unknown[]): Report[];
+export function validateMany(records: readonly unknown[], options?: TextOptions): Report[];
 
 /** The customer types, in the API documentation's order. */
 export const CUSTOMER_TYPES: readonly CustomerType[];

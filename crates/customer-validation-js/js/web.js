@@ -1,11 +1,30 @@
 // Browser (ESM) entry: `await init()` loads the .wasm beside this file by URL, or
 // `initSync({ module })` with bytes or a WebAssembly.Module you already have.
 import initWasm, * as glue from './customer_validation_js.js';
-import { makeApi } from './api.js';
+import { makeApi, localeOf } from './api.js';
 
-export { CUSTOMER_TYPES, STATUSES, LIMITS } from './api.js';
+export { CUSTOMER_TYPES, STATUSES, LIMITS, LOCALES } from './api.js';
 
 let api = null;
+
+// Locale packs, fetched from the package's `locales/` by `loadLocale` before they are used.
+const packs = new Map();
+const packOf = (tag) => {
+  const pack = packs.get(tag);
+  if (pack === undefined) throw new Error(`@signup/customer-validation: the "${tag}" messages are not loaded: \`await loadLocale('${tag}')\` first`);
+  return pack;
+};
+
+/** Fetches the pack `locale` (a tag, or a list best first) resolves to, once; resolves to its tag (`en`: none needed). */
+export async function loadLocale(locale) {
+  const tag = localeOf({ locale });
+  if (tag !== 'en' && !packs.has(tag)) {
+    const response = await fetch(new URL(`../locales/${tag}.json`, import.meta.url));
+    if (!response.ok) throw new Error(`@signup/customer-validation: the "${tag}" messages could not be loaded (HTTP ${response.status})`);
+    packs.set(tag, await response.json());
+  }
+  return tag;
+}
 
 function ready() {
   if (api === null) throw new Error('@signup/customer-validation: call `await init()` (or `initSync`) before using the validators');
@@ -16,7 +35,7 @@ function ready() {
 export default async function init(moduleOrPath) {
   if (api === null) {
     await initWasm(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
-    api = makeApi(glue);
+    api = makeApi(glue, packOf);
   }
 }
 
@@ -24,11 +43,11 @@ export default async function init(moduleOrPath) {
 export function initSync(module) {
   if (api === null) {
     glue.initSync({ module });
-    api = makeApi(glue);
+    api = makeApi(glue, packOf);
   }
 }
 
-export const validateCustomer = (input) => ready().validateCustomer(input);
-export const validateField = (field, value) => ready().validateField(field, value);
+export const validateCustomer = (input, options) => ready().validateCustomer(input, options);
+export const validateField = (field, value, options) => ready().validateField(field, value, options);
 export const normalizePhone = (text) => ready().normalizePhone(text);
-export const validateMany = (records) => ready().validateMany(records);
+export const validateMany = (records, options) => ready().validateMany(records, options);

@@ -36,6 +36,17 @@ try {
   check(mod.validateField('email', 'a@b.co') === null, 'validateField passes a good email');
   check(mod.normalizePhone('+1 (555) 123-4567') === '+15551234567', 'normalizePhone');
   check(mod.LIMITS.first_name === 100 && mod.CUSTOMER_TYPES.length === 7, 'constants');
+  // Locale packs: fetched by loadLocale from the package's locales/, required before use.
+  let unloaded = false;
+  try { mod.validateField('email', 'a@b', { locale: 'fr' }); } catch (e) { unloaded = /loadLocale/.test(e.message); }
+  check(unloaded, 'a pack not loaded yet is a clear error');
+  check(await mod.loadLocale(['fr-CA']) === 'fr', 'loadLocale resolves fr-CA to fr');
+  const fr = await (await fetch('/pkg/locales/fr.json')).json();
+  check(mod.validateField('email', 'a@b', { locale: 'fr-CA' })?.message === fr['email.invalid_email'], 'French message');
+  check(mod.validateField('first_name', 'x'.repeat(101), { locale: 'fr' })?.message === fr['first_name.too_long'].replace('{max}', '100'), 'French limit filled');
+  let missing = false;
+  try { await mod.loadLocale('xx'); missing = true; } catch {}
+  check(missing, 'an unknown language is English, nothing to load');
 } catch (e) {
   failures.push('exception: ' + e);
 }

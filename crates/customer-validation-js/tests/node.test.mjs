@@ -4,9 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
+import { readdirSync } from 'node:fs';
+import { brotliCompressSync, constants } from 'node:zlib';
+
 import init, {
-  validateCustomer, validateField, normalizePhone, validateMany, initSync,
-  CUSTOMER_TYPES, STATUSES, LIMITS,
+  validateCustomer, validateField, normalizePhone, validateMany, initSync, loadLocale,
+  CUSTOMER_TYPES, STATUSES, LIMITS, LOCALES,
 } from '@signup/customer-validation';
 
 const vectors = JSON.parse(readFileSync(new URL('../../../../shared/vectors/customers.json', import.meta.url), 'utf8'));
@@ -111,4 +114,66 @@ test('agrees with the Rust crate on generated records', () => {
     if (rust.valid) assert.deepEqual(report.value, rust.value, JSON.stringify(record));
     else assert.deepEqual(report.errors, rust.errors, JSON.stringify(record));
   });
+});
+
+// --- Languages ---------------------------------------------------------------------------
+
+const packFile = (tag) => new URL(`../pkg/locales/${tag}.json`, import.meta.url);
+const pack = (tag) => JSON.parse(readFileSync(packFile(tag), 'utf8'));
+
+test('ships the widget\'s locale packs, byte for byte, each at most 2,000 bytes brotli', () => {
+  const widget = new URL('../../../web/locales/', import.meta.url);
+  const files = readdirSync(widget).sort();
+  assert.deepEqual(files, LOCALES.slice(1).map((tag) => `${tag}.json`).sort());
+  assert.ok(LOCALES.length >= 12 && LOCALES[0] === 'en');
+  for (const file of files) {
+    const bytes = readFileSync(new URL(file, widget));
+    assert.deepEqual(readFileSync(packFile(file.slice(0, -5))), bytes, file);
+    const brotli = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+    assert.ok(brotli <= 2000, `${file}: ${brotli} bytes brotli`);
+  }
+});
+
+test('speaks a locale: the pack\'s messages, its placeholders filled from the rules', () => {
+  const fr = pack('fr');
+  const report = validateCustomer({ first_name: 'x'.repeat(101), phone_number: '555', customer_type: 'Person' }, { locale: 'fr' });
+  assert.deepEqual(report.errors.map((e) => e.message), [
+    fr['first_name.too_long'].replace('{max}', '100'),
+    fr['last_name.required'],
+    fr['phone_number.missing_country_code'],
+    fr['customer_type.invalid_enum'].replace('{values}', CUSTOMER_TYPES.join(', ')),
+  ]);
+  assert.deepEqual(report.messages, report.errors.map((e) => e.message));
+  assert.ok(report.messages[0].includes('100') && !report.messages[0].includes('{max}'));
+  assert.deepEqual(report.errors.map((e) => e.code), ['too_long', 'required', 'missing_country_code', 'invalid_enum']);
+  const de = pack('de');
+  assert.equal(validateField('email', 'a@b', { locale: 'de-AT' }).message, de['email.invalid_email']);
+  assert.equal(validateField('email', 'a@b.co', { locale: 'de' }), null);
+  // Every pack, every message: no placeholder left.
+  for (const tag of LOCALES) {
+    for (const r of [validateCustomer({ first_name: 'x'.repeat(101), last_name: 5, phone_number: '+1 (555', email: 'x'.repeat(300), status: 'x' }, { locale: tag }), validateCustomer([], { locale: tag })]) {
+      for (const message of r.messages) assert.ok(!/[{}]/.test(message), `${tag}: ${message}`);
+    }
+  }
+});
+
+test('falls back by subtags to English, and the caller\'s messages win over the pack', () => {
+  const english = validateField('last_name', '').message;
+  assert.equal(validateField('last_name', '', { locale: 'pt-PT' }).message, pack('pt-BR')['last_name.required']);
+  assert.equal(validateField('last_name', '', { locale: ['sv-SE', 'ja-JP'] }).message, pack('ja')['last_name.required']);
+  assert.equal(validateField('last_name', '', { locale: 'sv' }).message, english);
+  assert.equal(validateField('last_name', '', { locale: ['en-GB', 'fr'] }).message, english);
+  const messages = { required: 'Obligatoire !', 'first_name.required': 'Prénom ?', 'first_name.too_long': '≤ {max}' };
+  const report = validateCustomer({ first_name: '', phone_number: '+15551234567' }, { locale: 'fr', messages });
+  assert.deepEqual(report.messages, ['Prénom ?', 'Obligatoire !']);
+  assert.equal(validateField('first_name', 'x'.repeat(101), { messages }).message, '≤ 100');
+  assert.equal(validateField('first_name', '', { messages: {} }).message, 'First name is required');
+  assert.throws(() => validateField('first_name', '', { messages: 'x' }), /options.messages/);
+  assert.throws(() => validateField('first_name', '', 'fr'), /options object/);
+});
+
+test('loads a locale in Node by telling which one it resolves to', async () => {
+  assert.equal(await loadLocale('zh-Hans-CN'), 'zh-CN');
+  assert.equal(await loadLocale(['tlh', 'en']), 'en');
+  assert.equal(await loadLocale('ar'), 'ar');
 });

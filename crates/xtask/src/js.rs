@@ -3,7 +3,8 @@
 //! One release build of the wasm module, bound twice by wasm-bindgen: for browsers (ESM, loads
 //! the `.wasm` by URL) and for Node (loads it synchronously, no init call), each shrunk by
 //! wasm-opt -Oz, plus the hand-written wrapper (`js/`), `tables.js` generated from the Rust
-//! crate, the TypeScript types, `package.json` and the README. The browser build's JavaScript
+//! crate, the widget's `locale.js` and locale packs (`locales/`), the TypeScript types,
+//! `package.json` and the README. The browser build's JavaScript
 //! is minified by esbuild.
 
 use anyhow::{Context, Result};
@@ -42,6 +43,8 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
         )
         .run()?;
         sh.copy_file(format!("{CRATE_DIR}/js/api.js"), &out)?;
+        // The widget's choice of a locale pack, so both choose alike.
+        sh.copy_file("web/locale.js", &out)?;
         sh.write_file(format!("{out}/tables.js"), tables_js()?)?;
     }
     // The Node glue is CommonJS; the package is `"type": "module"`.
@@ -61,12 +64,18 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
     for file in ["index.d.ts", "package.json", "README.md"] {
         sh.copy_file(format!("{CRATE_DIR}/js/{file}"), PKG)?;
     }
+    // The widget's locale packs: the same translated messages in Node, browsers and the form.
+    sh.create_dir(format!("{PKG}/locales"))?;
+    for pack in sh.read_dir("web/locales")? {
+        sh.copy_file(pack, format!("{PKG}/locales"))?;
+    }
     // The browser build is what pages download: minified, as a bundler would (its comments
     // were a tenth of the package's brotli bytes). Node's stays readable; the types keep the docs.
     let esbuild = format!("{}/esbuild", setup::ESBUILD.bin_dir());
     for file in [
         "index.js",
         "api.js",
+        "locale.js",
         "tables.js",
         "customer_validation_js.js",
     ] {
