@@ -732,7 +732,10 @@ async fn serves_widget_files_to_any_origin_but_keeps_the_api_guarded() {
     assert_eq!(response.headers()["cache-control"], "public, max-age=3600");
     assert_eq!(response.headers()["content-type"], "application/json");
     assert!(response.headers().contains_key("last-modified"));
-    assert_eq!(response.text().await.unwrap(), r#"{"submit": "S’inscrire"}"#);
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"{"submit": "S’inscrire"}"#
+    );
     let response = setup
         .http
         .get(format!("{}/locales/xx.json", setup.proxy))
