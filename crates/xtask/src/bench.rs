@@ -48,6 +48,7 @@ pub(crate) fn run(sh: &Shell, args: &[String]) -> Result<()> {
     cmd!(sh, "cargo bench --locked -p signup --bench import").run()?;
     // A person's wait for the proof of work, in the release widget in headless Chromium.
     crate::serve::dist(sh)?;
+    crate::serve::sizes(sh)?;
     cmd!(sh, "cargo build --locked --release -p signup").run()?;
     cmd!(sh, "cargo bench --locked -p e2e --bench solve").run()?;
     Ok(())

@@ -32,7 +32,8 @@ tasks:
   bench-js   the JavaScript package against valibot and zod (ns/record), and its size
   sdk        the official Python SDK (PyPI devdraft) against `signup emulator`
   dist       build the release widget and demo page into dist/ (Trunk, wasm-opt -Oz, the
-             JavaScript and CSS bundled and minified by esbuild)
+             JavaScript and CSS bundled and minified by esbuild), and check its size and its
+             locale packs' (bytes brotli, against their budgets)
   serve      dist, then `signup serve --static-dir dist` with the built-in emulator; arguments
              after `--` go to `signup serve` (e.g. `-- --listen 127.0.0.1:0`)
   gen-phone  regenerate the phone calling-code table from libphonenumber-js metadata
@@ -53,7 +54,9 @@ fn main() -> Result<()> {
         "setup" => all_tools(),
         "test" => all_tools().and_then(|()| test::run(&sh)),
         "bench" => all_tools().and_then(|()| bench::run(&sh, rest)),
-        "dist" => build_tools().and_then(|()| serve::dist(&sh)),
+        "dist" => build_tools()
+            .and_then(|()| serve::dist(&sh))
+            .and_then(|()| serve::sizes(&sh)),
         "serve" => build_tools().and_then(|()| serve::serve(&sh, rest)),
         "js" => build_tools().and_then(|()| js::run(&sh)),
         "sdk" => sdk::run(&sh),

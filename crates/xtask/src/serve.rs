@@ -96,6 +96,46 @@ fn strip_unused_classes(sh: &Shell, path: &str) -> Result<()> {
     Ok(())
 }
 
+/// The widget's download (`signup-form.js`, its wasm and CSS) at most, in bytes brotli.
+const WIDGET_BUDGET: usize = 70_000;
+/// A locale pack at most, in bytes brotli.
+const PACK_BUDGET: usize = 2_000;
+
+/// Prints the widget's download and each locale pack in bytes brotli (quality 11, as a CDN
+/// serves static files), measured by Node's zlib, and fails when one is over its budget.
+pub(crate) fn sizes(sh: &Shell) -> Result<()> {
+    let script = r#"
+        const { readFileSync, readdirSync } = require('node:fs');
+        const { brotliCompressSync, constants } = require('node:zlib');
+        const brotli = (path) => brotliCompressSync(readFileSync(path), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+        const widget = ['dist/signup-form.js', 'dist/pkg/signup-form_bg.wasm', 'dist/signup-form.css'].map(brotli);
+        const packs = readdirSync('dist/locales').map((file) => [file, brotli(`dist/locales/${file}`)]);
+        console.log(JSON.stringify({ widget, packs }));
+    "#;
+    let report: serde_json::Value = serde_json::from_str(&cmd!(sh, "node -e {script}").read()?)?;
+    let parts: Vec<usize> = serde_json::from_value(report["widget"].clone())?;
+    let widget: usize = parts.iter().sum();
+    eprintln!(
+        "size: widget {widget} bytes brotli (js {}, wasm {}, css {}; budget {WIDGET_BUDGET})",
+        parts[0], parts[1], parts[2]
+    );
+    let packs: Vec<(String, usize)> = serde_json::from_value(report["packs"].clone())?;
+    for (file, bytes) in &packs {
+        eprintln!("size: locales/{file} {bytes} bytes brotli (budget {PACK_BUDGET})");
+    }
+    anyhow::ensure!(
+        widget <= WIDGET_BUDGET,
+        "the widget is {widget} bytes brotli, over {WIDGET_BUDGET}"
+    );
+    for (file, bytes) in packs {
+        anyhow::ensure!(
+            bytes <= PACK_BUDGET,
+            "locales/{file} is {bytes} bytes brotli, over {PACK_BUDGET}"
+        );
+    }
+    Ok(())
+}
+
 /// `dist`, then `signup serve --static-dir dist` (the built-in emulator unless Devdraft is
 /// configured in the environment). Extra arguments go to `signup serve`.
 pub(crate) fn serve(sh: &Shell, args: &[String]) -> Result<()> {

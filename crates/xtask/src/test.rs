@@ -59,6 +59,7 @@ pub(crate) fn run(sh: &Shell) -> Result<()> {
     sdk::run(sh)?;
     step("end to end: the release widget, proxy and emulator in Chromium, Firefox and WebKit");
     serve::dist(sh)?;
+    serve::sizes(sh)?;
     cmd!(sh, "cargo build --package signup --locked").run()?;
     // --show-output: the time to interactive per engine, which passing scenarios report.
     cmd!(sh, "cargo test --package e2e --locked -- --show-output").run()?;
