@@ -2,8 +2,10 @@
 // the JavaScript package (copied into it by `cargo xtask js`), so both choose alike.
 //
 // English is built in. Every other language is a pack, `locales/TAG.json`, translating the
-// English texts by key. A tag falls back by subtags (`pt-PT` → `pt` → English), and a bare
-// language reaches its one pack (`pt` → `pt-BR`, `zh` → `zh-CN`).
+// English texts by key. A tag falls back by subtags (`fr-CA` → `fr`, `de-CH-1996` → `de-CH` →
+// `de`), a bare language reaches its one pack (`pt-PT` → `pt` → `pt-BR`, `zh` → `zh-CN`), and a
+// tag that reaches none is English. As in CLDR, Traditional Chinese (`zh-Hant`, `zh-TW`, `zh-HK`,
+// `zh-MO`) does not fall back to Simplified.
 
 /** The packs, as their files are named. */
 export const PACKS = ['ar', 'de', 'es', 'fr', 'it', 'ja', 'nl', 'pl', 'pt-BR', 'tr', 'zh-CN'];
@@ -17,6 +19,7 @@ export const PACKS = ['ar', 'de', 'es', 'fr', 'it', 'ja', 'nl', 'pl', 'pt-BR', '
 export function locale(candidates) {
   for (const candidate of candidates) {
     let tag = String(candidate).trim().replaceAll('_', '-').toLowerCase();
+    if (/^zh-(hant|tw|hk|mo)\b/.test(tag)) continue;
     while (tag) {
       if (tag == 'en') return tag;
       const pack = PACKS.find((name) => name.toLowerCase() == tag || name.startsWith(tag + '-'));

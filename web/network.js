@@ -92,8 +92,8 @@ export function text(messages, pack, key, fallback, max, values) {
   }
 }
 
-/** A `customer-error` event's detail. */
-export const failure = (status, message, errors) => ({ status, message, errors });
+/** A `customer-error` event's detail: what the form says, and the server's answer (if any). */
+export const failure = (status, message, body) => ({ status, message, errors: body?.errors, body });
 
 /** The proof in the making per endpoint: `{promise, done}`. */
 const proofs = new Map();

@@ -632,6 +632,55 @@ async fn an_arabic_form_reads_right_to_left_with_no_accessibility_violation() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_language_and_direction_come_through_shadow_roots_and_lists() {
+    for engine in Engine::selected() {
+        let stack = Stack::start(engine, "locale-shadow", Options::default()).await;
+        stack
+            .check(async {
+                let page = stack.open().await;
+                let result = page
+                    .eval(
+                        "return import('/signup-form.js').then(async ({ mount }) => {
+                           // A host in a German, left-to-right part of the page, the form in its shadow root.
+                           const outer = document.createElement('div');
+                           outer.lang = 'de';
+                           outer.dir = 'ltr';
+                           const host = outer.appendChild(document.createElement('div'));
+                           document.body.append(outer);
+                           const shadow = host.attachShadow({ mode: 'open' });
+                           const inner = [shadow, shadow, document.body].map((parent) => parent.appendChild(document.createElement('div')));
+                           const forms = [
+                             mount(inner[0], {}),
+                             mount(inner[1], { locale: ['sv-SE', 'ar'] }),
+                             mount(inner[2], { locale: ['sv-SE', 'ar'] }),
+                           ];
+                           await Promise.all(forms.map((form) => form.ready));
+                           return inner.map((element) => {
+                             const form = element.querySelector('form');
+                             return [form.lang, form.dir, form.querySelector('button').textContent];
+                           });
+                         });",
+                        vec![],
+                    )
+                    .await?;
+                let (de, ar) = (pack("de"), pack("ar"));
+                ensure!(
+                    result
+                        == json!([
+                            ["de", "", de["submit"]],
+                            ["ar", "", ar["submit"]],
+                            ["ar", "rtl", ar["submit"]]
+                        ]),
+                    "German from the host's ancestor, Arabic from the list; right to left only \
+                     where the page set no direction: {result}"
+                );
+                Ok(())
+            })
+            .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_pack_that_does_not_load_leaves_an_english_form_that_registers() {
     // The widget's files without their packs, on a French page: the pack answers 404.
     let dir = std::env::temp_dir().join(format!("signup-e2e-no-packs-{}", std::process::id()));
@@ -655,6 +704,11 @@ async fn a_pack_that_does_not_load_leaves_an_english_form_that_registers() {
                 let page = stack.open().await;
                 let label = label_of(&page, "first_name").await?;
                 ensure!(label == "First name", "English: {label}");
+                let lang = page.wait_for("form").await.attr("lang").await?;
+                ensure!(
+                    lang.as_deref() == Some("en"),
+                    "on a French page, says it is English: {lang:?}"
+                );
                 let fetched = page.fetched("/locales/fr.json").await;
                 ensure!(fetched.len() == 1, "the pack was asked for: {fetched:?}");
                 page.fill(&ANN).await;

@@ -108,7 +108,7 @@ static INSTANCES: AtomicU32 = AtomicU32::new(0);
 /// Every check is customer-validation's; the proxy at `options.endpoint` checks again and
 /// creates the customer. On success the form clears, says so in its status region and
 /// dispatches `customer-created` (detail: the customer); a failed submission dispatches
-/// `customer-error` (detail: `{status, message, errors}`). Both bubble out of shadow roots.
+/// `customer-error` (detail: `{status, message, errors, body}`, `body` the server's answer). Both bubble out of shadow roots.
 #[component]
 pub fn SignupForm(
     /// Where to submit, the hidden status, consent and wording.
@@ -143,11 +143,11 @@ pub fn SignupForm(
         }
     };
 
-    let fail = move |status: u16, message: String, errors: JsValue| {
+    let fail = move |status: u16, message: String, body: JsValue| {
         alert_text.set(message.clone());
         dispatch(
             "customer-error",
-            &crate::submit::failure(status, &message, &errors),
+            &crate::submit::failure(status, &message, &body),
         );
     };
 
@@ -262,16 +262,16 @@ pub fn SignupForm(
                         // The key was used for another payload: never reuse it.
                         forget(&endpoint);
                     }
-                    let message = match (status, get(&body, "message").as_string()) {
-                        (429 | 500.., _) => options.text(Text::Unavailable),
-                        // Its proof of work refused twice: not the person's to read.
-                        (403, _) => options.text(Text::Failed),
-                        (400 | 409, _) if Array::is_array(&errors) => options.text(Text::Summary),
-                        (_, Some(message)) => message,
+                    // The server's own words (a 404, a 422, a proof of work refused twice) are
+                    // for the developer, in the event's detail (`body`); the person reads the
+                    // form's, in the form's language.
+                    let message = match status {
+                        429 | 500.. => options.text(Text::Unavailable),
+                        400 | 409 if Array::is_array(&errors) => options.text(Text::Summary),
                         _ => options.text(Text::Failed),
                     };
                     general_errors.set(unplaced);
-                    fail(status, message, errors);
+                    fail(status, message, body);
                     focus_first_error();
                 }
                 Outcome::Unreachable { origin_refused } => {

@@ -49,8 +49,9 @@ extern "C" {
         max: u32,
         values: Option<&str>,
     ) -> Option<String>;
-    /// A `customer-error` event's detail: `{status, message, errors}`.
-    pub fn failure(status: u16, message: &str, errors: &JsValue) -> JsValue;
+    /// A `customer-error` event's detail: `{status, message, errors, body}` (the answer's
+    /// `errors` list and the whole answer).
+    pub fn failure(status: u16, message: &str, body: &JsValue) -> JsValue;
 }
 
 /// The value `field` had in the submission to `endpoint` a reload interrupted, so submitting

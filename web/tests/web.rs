@@ -392,6 +392,13 @@ async fn a_pack_translates_the_form_and_the_embedders_messages_win() {
 #[test]
 async fn texts_a_pack_lacks_stay_english() {
     let form = Form::mount(&[("pack", messages(&[("label.first_name", "Prénom")]))]).await;
+    let id = form.input("first_name").id();
+    assert_eq!(
+        form.get(&format!("label[for='{id}']"))
+            .text_content()
+            .unwrap(),
+        "Prénom"
+    );
     let id = form.input("last_name").id();
     assert_eq!(
         form.get(&format!("label[for='{id}']"))

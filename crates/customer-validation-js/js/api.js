@@ -26,7 +26,10 @@ const VALUES = { customer_type: customerTypes.join(', '), status: statuses.join(
 /** The pack tag `options.locale` (a tag, or a list best first) resolves to; `en` for none. */
 export const localeOf = (options) => {
   const asked = options?.locale;
-  return asked === undefined ? 'en' : locale(typeof asked == 'string' ? [asked] : asked);
+  if (asked === undefined) return 'en';
+  if (typeof asked == 'string') return locale([asked]);
+  if (!Array.isArray(asked)) throw new TypeError('options.locale: expected a BCP 47 tag or an array of them');
+  return locale(asked);
 };
 
 /**

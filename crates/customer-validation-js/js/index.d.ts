@@ -77,7 +77,7 @@ export interface TextOptions {
   messages?: Readonly<Record<string, string>>;
   /**
    * A BCP 47 tag, or several best first (`navigator.languages`): the first whose fallback chain
-   * (`pt-PT` → `pt` → English) reaches a language of `LOCALES`. Node reads the pack itself;
+   * (`fr-CA` → `fr`; `pt-PT` → `pt` → `pt-BR`; else English) reaches a language of `LOCALES`. Node reads the pack itself;
    * the browser build needs `await loadLocale(locale)` first, and throws otherwise.
    */
   locale?: string | readonly string[];

@@ -9,6 +9,7 @@ let api = null;
 
 // Locale packs, fetched from the package's `locales/` by `loadLocale` before they are used.
 const packs = new Map();
+const pending = new Map();
 const packOf = (tag) => {
   const pack = packs.get(tag);
   if (pack === undefined) throw new Error(`@signup/customer-validation: the "${tag}" messages are not loaded: \`await loadLocale('${tag}')\` first`);
@@ -19,9 +20,16 @@ const packOf = (tag) => {
 export async function loadLocale(locale) {
   const tag = localeOf({ locale });
   if (tag !== 'en' && !packs.has(tag)) {
-    const response = await fetch(new URL(`../locales/${tag}.json`, import.meta.url));
-    if (!response.ok) throw new Error(`@signup/customer-validation: the "${tag}" messages could not be loaded (HTTP ${response.status})`);
-    packs.set(tag, await response.json());
+    // Loaded once, however many ask at the same time.
+    let loading = pending.get(tag);
+    if (loading === undefined) {
+      loading = fetch(new URL(`../locales/${tag}.json`, import.meta.url)).then(async (response) => {
+        if (!response.ok) throw new Error(`@signup/customer-validation: the "${tag}" messages could not be loaded (HTTP ${response.status})`);
+        packs.set(tag, await response.json());
+      }).finally(() => pending.delete(tag));
+      pending.set(tag, loading);
+    }
+    await loading;
   }
   return tag;
 }

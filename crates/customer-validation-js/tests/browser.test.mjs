@@ -44,9 +44,14 @@ try {
   const fr = await (await fetch('/pkg/locales/fr.json')).json();
   check(mod.validateField('email', 'a@b', { locale: 'fr-CA' })?.message === fr['email.invalid_email'], 'French message');
   check(mod.validateField('first_name', 'x'.repeat(101), { locale: 'fr' })?.message === fr['first_name.too_long'].replace('{max}', '100'), 'French limit filled');
-  let missing = false;
-  try { await mod.loadLocale('xx'); missing = true; } catch {}
-  check(missing, 'an unknown language is English, nothing to load');
+  check(await mod.loadLocale('xx') === 'en', 'an unknown language is English, nothing to load');
+  // This test's server has no Japanese pack: a clear rejection, and the pack stays unloaded.
+  const [first, second] = await Promise.allSettled([mod.loadLocale('ja'), mod.loadLocale('ja-JP')]);
+  check(first.status === 'rejected' && /"ja".*HTTP 404/.test(first.reason?.message), 'a pack that fails to load rejects: ' + first.reason);
+  check(second.status === 'rejected', 'so does a second call waiting for the same pack');
+  let stillUnloaded = false;
+  try { mod.validateField('email', 'a@b', { locale: 'ja' }); } catch (e) { stillUnloaded = /loadLocale/.test(e.message); }
+  check(stillUnloaded, 'a pack that failed is not used');
 } catch (e) {
   failures.push('exception: ' + e);
 }
@@ -85,6 +90,9 @@ for (const [name, command] of Object.entries(BROWSERS)) test(`the browser build 
       } else if (req.url === '/vectors.json') {
         res.setHeader('content-type', TYPES['.json']);
         res.end(await readFile(vectorsUrl));
+      } else if (req.url === '/pkg/locales/ja.json') {
+        res.statusCode = 404;
+        res.end();
       } else if (req.url.startsWith('/pkg/') && !normalize(req.url).includes('..')) {
         const path = new URL(req.url.slice('/pkg/'.length), pkg);
         res.setHeader('content-type', TYPES[req.url.slice(req.url.lastIndexOf('.'))] ?? 'application/octet-stream');

@@ -170,6 +170,8 @@ test('falls back by subtags to English, and the caller\'s messages win over the 
   assert.equal(validateField('first_name', '', { messages: {} }).message, 'First name is required');
   assert.throws(() => validateField('first_name', '', { messages: 'x' }), /options.messages/);
   assert.throws(() => validateField('first_name', '', 'fr'), /options object/);
+  assert.throws(() => validateField('first_name', '', { locale: 5 }), /options.locale/);
+  assert.throws(() => validateField('first_name', '', { locale: null }), /options.locale/);
 });
 
 test('loads a locale in Node by telling which one it resolves to', async () => {

@@ -81,7 +81,10 @@ fn strip_unused_classes(sh: &Shell, path: &str) -> Result<()> {
             .iter()
             .any(|name| line.starts_with(&format!("const {name}Finalization = ")))
         {
-            skip_until = Some(";".to_owned());
+            // To the statement's end: this line, or a later one.
+            if !line.ends_with(';') {
+                skip_until = Some(";".to_owned());
+            }
             removed += 1;
             continue;
         }
@@ -89,7 +92,9 @@ fn strip_unused_classes(sh: &Shell, path: &str) -> Result<()> {
         kept.push('\n');
     }
     anyhow::ensure!(
-        removed == 2 * UNUSED_CLASSES.len() && skip_until.is_none(),
+        removed == 2 * UNUSED_CLASSES.len()
+            && skip_until.is_none()
+            && !UNUSED_CLASSES.iter().any(|name| kept.contains(name)),
         "{path}: expected the wasm-bindgen glue to hold {UNUSED_CLASSES:?} and their registries; update xtask's strip_unused_classes"
     );
     sh.write_file(path, kept)?;
