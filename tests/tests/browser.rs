@@ -425,8 +425,17 @@ async fn wait_for_window(needed: Duration) {
 
 /// `web/embed-example.html` served on its own origin, pointing at `proxy`.
 fn serve_embed_page(page: StaticPage, proxy: &str) -> String {
+    serve_changed_embed_page(page, proxy, |html| html)
+}
+
+/// `web/embed-example.html` served on its own origin, pointing at `proxy`, after `change`.
+fn serve_changed_embed_page(
+    page: StaticPage,
+    proxy: &str,
+    change: impl FnOnce(String) -> String,
+) -> String {
     let html = std::fs::read_to_string(root().join("web/embed-example.html")).expect("example");
-    page.serve(html.replace("http://127.0.0.1:8080", proxy))
+    page.serve(change(html.replace("http://127.0.0.1:8080", proxy)))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -533,11 +542,9 @@ async fn a_french_page_on_another_origin_gets_the_french_form_and_registers() {
             ..Options::default()
         };
         let stack = Stack::start(engine, "locale-fr", options).await;
-        let html = std::fs::read_to_string(root().join("web/embed-example.html")).expect("example");
-        let origin = page.serve(
-            html.replace("http://127.0.0.1:8080", &stack.proxy)
-                .replace(r#"<html lang="en">"#, r#"<html lang="fr">"#),
-        );
+        let origin = serve_changed_embed_page(page, &stack.proxy, |html| {
+            html.replace(r#"<html lang="en">"#, r#"<html lang="fr">"#)
+        });
         stack
             .check(async {
                 let page = stack.open_url(&format!("{origin}/")).await;
@@ -590,11 +597,12 @@ async fn an_arabic_form_reads_right_to_left_with_no_accessibility_violation() {
             ..Options::default()
         };
         let stack = Stack::start(engine, "locale-ar", options).await;
-        let html = std::fs::read_to_string(root().join("web/embed-example.html")).expect("example");
-        let origin = page.serve(html.replace("http://127.0.0.1:8080", &stack.proxy).replace(
-            "<customer-signup-form",
-            r#"<customer-signup-form locale="ar-EG""#,
-        ));
+        let origin = serve_changed_embed_page(page, &stack.proxy, |html| {
+            html.replace(
+                "<customer-signup-form",
+                r#"<customer-signup-form locale="ar-EG""#,
+            )
+        });
         stack
             .check(async {
                 let page = stack.open_url(&format!("{origin}/")).await;

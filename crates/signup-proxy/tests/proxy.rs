@@ -709,24 +709,20 @@ async fn serves_widget_files_to_any_origin_but_keeps_the_api_guarded() {
         config.static_dir = Some(dir.clone())
     })
     .await;
-    // A third-party page loads the module script (a CORS request) from any origin.
-    let response = setup
-        .http
-        .get(format!("{}/signup-form.js", setup.proxy))
-        .header("origin", "https://shop.example")
-        .send()
-        .await
-        .unwrap();
+    // What a third-party page fetches from the widget's origin (a CORS request).
+    let fetch = |path: &'static str| {
+        setup
+            .http
+            .get(format!("{}{path}", setup.proxy))
+            .header("origin", "https://shop.example")
+            .send()
+    };
+    // The module script, from any origin.
+    let response = fetch("/signup-form.js").await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     // So are its locale packs, kept by the browser for an hour; a missing one is not kept.
-    let response = setup
-        .http
-        .get(format!("{}/locales/fr.json", setup.proxy))
-        .header("origin", "https://shop.example")
-        .send()
-        .await
-        .unwrap();
+    let response = fetch("/locales/fr.json").await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert_eq!(response.headers()["cache-control"], "public, max-age=3600");
@@ -736,13 +732,7 @@ async fn serves_widget_files_to_any_origin_but_keeps_the_api_guarded() {
         response.text().await.unwrap(),
         r#"{"submit": "S’inscrire"}"#
     );
-    let response = setup
-        .http
-        .get(format!("{}/locales/xx.json", setup.proxy))
-        .header("origin", "https://shop.example")
-        .send()
-        .await
-        .unwrap();
+    let response = fetch("/locales/xx.json").await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert!(!response.headers().contains_key("cache-control"));
