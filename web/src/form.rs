@@ -108,7 +108,7 @@ static INSTANCES: AtomicU32 = AtomicU32::new(0);
 /// Every check is customer-validation's; the proxy at `options.endpoint` checks again and
 /// creates the customer. On success the form clears, says so in its status region and
 /// dispatches `customer-created` (detail: the customer); a failed submission dispatches
-/// `customer-error` (detail: `{status, message, errors, body}`, `body` the server's answer). Both bubble out of shadow roots.
+/// `customer-error` (detail: `{status, message, errors, body}`); both bubble out of shadow roots.
 #[component]
 pub fn SignupForm(
     /// Where to submit, the hidden status, consent and wording.
