@@ -98,36 +98,33 @@ pub fn app(proxy: Arc<Proxy>) -> Router {
         // The widget's files are public and meant for other sites' pages (a module script and
         // its wasm are fetched with CORS), so any origin may read them. The API above is what
         // the origin policy guards.
-        Some(dir) => router
+        Some(dir) => {
             // The widget's locale packs (`locales/TAG.json`) change only with the widget:
             // browsers and caches keep one for an hour (and then revalidate it by date), so a
             // visitor fetches a language once. A missing pack is not kept.
-            .nest_service(
-                "/locales",
-                ServiceBuilder::new()
-                    .layer(SetResponseHeaderLayer::overriding(
-                        header::CACHE_CONTROL,
-                        |response: &Response<_>| {
-                            response
-                                .status()
-                                .is_success()
-                                .then_some(HeaderValue::from_static(PACK_CACHE))
-                        },
-                    ))
-                    .layer(SetResponseHeaderLayer::overriding(
-                        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                        HeaderValue::from_static("*"),
-                    ))
-                    .service(ServeDir::new(dir.join("locales"))),
-            )
-            .fallback_service(
-                ServiceBuilder::new()
-                    .layer(SetResponseHeaderLayer::overriding(
-                        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                        HeaderValue::from_static("*"),
-                    ))
-                    .service(ServeDir::new(dir)),
-            ),
+            let pack_cache = SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                |response: &Response<_>| {
+                    response
+                        .status()
+                        .is_success()
+                        .then_some(HeaderValue::from_static(PACK_CACHE))
+                },
+            );
+            let files = Router::new()
+                .nest_service(
+                    "/locales",
+                    ServiceBuilder::new()
+                        .layer(pack_cache)
+                        .service(ServeDir::new(dir.join("locales"))),
+                )
+                .fallback_service(ServeDir::new(dir))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    HeaderValue::from_static("*"),
+                ));
+            router.merge(files)
+        }
         None => router.fallback(|| async { error_response(StatusCode::NOT_FOUND, "Not found") }),
     };
     // The security headers every response carries, unless a route set its own (the API sets
