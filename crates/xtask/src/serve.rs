@@ -58,42 +58,48 @@ const UNUSED_CLASSES: [&str; 3] = [
 /// `Symbol.dispose` line and its finalization registry. Fails when the glue does not have
 /// them in that shape (a new wasm-bindgen), so a change is never silent.
 fn strip_unused_classes(sh: &Shell, path: &str) -> Result<()> {
+    /// What is being removed, up to which line (inclusive).
+    enum Skipping {
+        /// A class: to the line starting so (its `Symbol.dispose` line).
+        To(String),
+        /// A registry: to the statement's end, a line ending in `;`.
+        ToStatementEnd,
+    }
     let glue = sh.read_file(path)?;
     let mut kept = String::with_capacity(glue.len());
     let mut removed = 0;
-    let mut skip_until: Option<String> = None;
+    let mut skipping = None;
     for line in glue.lines() {
-        if let Some(end) = &skip_until {
-            if line.starts_with(end.as_str()) || (end == ";" && line.ends_with(';')) {
-                skip_until = None;
+        match &skipping {
+            Some(Skipping::To(end)) if line.starts_with(end.as_str()) => skipping = None,
+            Some(Skipping::ToStatementEnd) if line.ends_with(';') => skipping = None,
+            Some(_) => {}
+            None => {
+                let class = UNUSED_CLASSES
+                    .iter()
+                    .find(|name| line.starts_with(&format!("export class {name} {{")));
+                let registry = UNUSED_CLASSES
+                    .iter()
+                    .any(|name| line.starts_with(&format!("const {name}Finalization = ")));
+                if let Some(name) = class {
+                    skipping = Some(Skipping::To(format!(
+                        "if (Symbol.dispose) {name}.prototype"
+                    )));
+                } else if registry {
+                    // The statement may end on this line.
+                    skipping = (!line.ends_with(';')).then_some(Skipping::ToStatementEnd);
+                } else {
+                    kept.push_str(line);
+                    kept.push('\n');
+                    continue;
+                }
+                removed += 1;
             }
-            continue;
         }
-        if let Some(name) = UNUSED_CLASSES
-            .iter()
-            .find(|name| line.starts_with(&format!("export class {name} {{")))
-        {
-            skip_until = Some(format!("if (Symbol.dispose) {name}.prototype"));
-            removed += 1;
-            continue;
-        }
-        if UNUSED_CLASSES
-            .iter()
-            .any(|name| line.starts_with(&format!("const {name}Finalization = ")))
-        {
-            // To the statement's end: this line, or a later one.
-            if !line.ends_with(';') {
-                skip_until = Some(";".to_owned());
-            }
-            removed += 1;
-            continue;
-        }
-        kept.push_str(line);
-        kept.push('\n');
     }
     anyhow::ensure!(
         removed == 2 * UNUSED_CLASSES.len()
-            && skip_until.is_none()
+            && skipping.is_none()
             && !UNUSED_CLASSES.iter().any(|name| kept.contains(name)),
         "{path}: expected the wasm-bindgen glue to hold {UNUSED_CLASSES:?} and their registries; update xtask's strip_unused_classes"
     );
