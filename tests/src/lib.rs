@@ -140,12 +140,14 @@ impl<'a> Options<'a> {
 }
 
 /// A new browser session from the WebDriver server at `url`, asked again for up to 30 s: a
-/// driver still starting, or busy closing the last session (WebKitWebDriver under load), refuses
-/// the connection for a moment.
+/// driver still starting, or busy closing the last session, refuses the connection for a
+/// moment. A request the driver leaves unanswered fails after a minute (not thirtyfour's two).
 async fn session(url: &str, caps: &Capabilities) -> WebDriverResult<WebDriver> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match WebDriver::new(url, caps.clone()).await {
+        let request =
+            WebDriver::builder(url, caps.clone()).request_timeout(Duration::from_secs(60));
+        match request.await {
             Ok(driver) => return Ok(driver),
             Err(error) if Instant::now() > deadline => return Err(error),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
@@ -168,6 +170,8 @@ pub struct Stack {
     pub engine: Engine,
     name: String,
     driver_port: u16,
+    /// The WebDriver server (and for WebKit its Xvfb), replaced when it stops answering.
+    driver_processes: std::sync::Mutex<Vec<Process>>,
     _processes: Vec<Process>,
 }
 
@@ -215,13 +219,12 @@ impl Stack {
         let (proxy_process, proxy) = start(&proxy_args, &env);
 
         let driver_port = free_port();
-        let mut processes = engine.start_driver(driver_port);
+        let driver_processes = engine.start_driver(driver_port);
         let caps = engine.capabilities();
         let url = format!("http://127.0.0.1:{driver_port}");
         let driver = session(&url, &caps)
             .await
             .unwrap_or_else(|error| panic!("[{engine}] no browser session: {error}"));
-        processes.extend([proxy_process, emulator_process]);
         Stack {
             emulator,
             proxy,
@@ -230,7 +233,8 @@ impl Stack {
             engine,
             name: name.to_owned(),
             driver_port,
-            _processes: processes,
+            driver_processes: std::sync::Mutex::new(driver_processes),
+            _processes: vec![proxy_process, emulator_process],
         }
     }
 
@@ -273,13 +277,37 @@ impl Stack {
         }
     }
 
+    /// A new session of the stack's engine. When none comes, the driver is restarted (at most
+    /// twice): WebKitWebDriver, asked for session after session on a loaded machine, has
+    /// stopped answering (2 full-suite runs in 6 here), and then never does again.
+    async fn fresh_session(&self) -> Result<WebDriver, Failure> {
+        let url = format!("http://127.0.0.1:{}", self.driver_port);
+        let mut restarts = 0;
+        loop {
+            match session(&url, &self.engine.capabilities()).await {
+                Ok(driver) => return Ok(driver),
+                Err(error) if restarts == 2 => return Err(error.into()),
+                Err(error) => {
+                    eprintln!(
+                        "[{}] no new session ({error}): restarting the driver",
+                        self.engine
+                    );
+                    let mut processes = self.driver_processes.lock().expect("driver processes");
+                    // The old one must be gone before the new one takes its port.
+                    processes.clear();
+                    *processes = self.engine.start_driver(self.driver_port);
+                    restarts += 1;
+                }
+            }
+        }
+    }
+
     /// Time to interactive of a first visit: a new browser session (empty cache), once started
     /// up, opens the demo page and reads the widget's `signup-form:ready` mark, in ms after navigation start;
     /// the session is then closed. The stack's own session must be closed first (geckodriver
     /// serves one session at a time).
     pub async fn first_visit_ready_ms(&self) -> Result<f64, Failure> {
-        let url = format!("http://127.0.0.1:{}", self.driver_port);
-        let driver = session(&url, &self.engine.capabilities()).await?;
+        let driver = self.fresh_session().await?;
         let page = SignupPage {
             driver: driver.clone(),
         };
